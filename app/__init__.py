@@ -1,0 +1,3 @@
+"""Migration Cooperation knowledge graph: build pipeline and SPARQL service."""
+
+__version__ = "1.0.0"

@@ -1,0 +1,114 @@
+"""Stage 4, the store: the graphs of a build, persisted in an embedded Oxigraph store.
+
+Layout of the dataset (documented in the README):
+- the default graph: every asserted and inferred triple, each once;
+- id:graph/asserted: every asserted triple (ontology, reference, sources, curation);
+- id:graph/inferred: what the OWL 2 RL reasoner added;
+- id:graph/ontology, id:graph/reference, id:graph/curation, id:graph/source/NNN:
+  the asserted triples by where they come from.
+The default graph is materialised rather than computed as a union at query time,
+so that a triple stated in two graphs is counted once, as in Fuseki's or
+GraphDB's merged default graph.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+
+from app.namespaces import GRAPH_INFERRED, ID
+
+GRAPH_ASSERTED = ID["graph/asserted"]
+
+
+@dataclass(frozen=True)
+class BuildGraphs:
+    """What the pipeline hands to the store: named asserted graphs and the inferred graph."""
+
+    asserted: dict[URIRef, Graph]
+    inferred: Graph
+
+    def asserted_union(self) -> Graph:
+        union = Graph()
+        for graph in self.asserted.values():
+            union += graph
+        return union
+
+
+def sorted_ntriples(graph: Graph) -> bytes:
+    """Canonical, sorted N-Triples: the same graph always gives the same bytes."""
+    text = graph.serialize(format="nt", encoding="utf-8")
+    lines = sorted({line for line in text.splitlines() if line.strip()})
+    return b"\n".join(lines) + (b"\n" if lines else b"")
+
+
+class OxigraphStore:
+    """The embedded store. One writer at a time; readers may open it read-only."""
+
+    def __init__(self, store: ox.Store, path: Path | None) -> None:
+        self._store = store
+        self.path = path
+
+    @classmethod
+    def open(cls, path: Path, read_only: bool = False) -> OxigraphStore:
+        store = ox.Store.read_only(str(path)) if read_only else ox.Store(str(path))
+        return cls(store, path)
+
+    @classmethod
+    def in_memory(cls) -> OxigraphStore:
+        return cls(ox.Store(), None)
+
+    @property
+    def raw(self) -> ox.Store:
+        return self._store
+
+    def load_graph(self, graph: Graph, name: URIRef | None) -> None:
+        target = ox.NamedNode(str(name)) if name is not None else ox.DefaultGraph()
+        self._store.bulk_load(sorted_ntriples(graph), format=ox.RdfFormat.N_TRIPLES, to_graph=target)
+
+    def write_build(self, graphs: BuildGraphs) -> None:
+        self._store.clear()
+        asserted = graphs.asserted_union()
+        everything = Graph()
+        everything += asserted
+        everything += graphs.inferred
+        self.load_graph(everything, None)
+        self.load_graph(asserted, GRAPH_ASSERTED)
+        self.load_graph(graphs.inferred, GRAPH_INFERRED)
+        for name, graph in sorted(graphs.asserted.items()):
+            self.load_graph(graph, name)
+        self._store.flush()
+
+    def graph_names(self) -> list[str]:
+        return sorted(node.value for node in self._store.named_graphs())
+
+    def count(self, graph: str | None = None) -> int:
+        target = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
+        result = self._store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {target} }}")
+        return int(next(iter(result))["n"].value)
+
+    def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
+        target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
+        return self._store.quads_for_pattern(None, None, None, target)
+
+
+def write_store(path: Path, graphs: BuildGraphs) -> None:
+    """Write a fresh store at `path`, replacing any previous build atomically."""
+    staging = path.with_name(path.name + ".new")
+    shutil.rmtree(staging, ignore_errors=True)
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    store = OxigraphStore.open(staging)
+    store.write_build(graphs)
+    del store
+    previous = path.with_name(path.name + ".old")
+    shutil.rmtree(previous, ignore_errors=True)
+    if path.exists():
+        path.rename(previous)
+    staging.rename(path)
+    shutil.rmtree(previous, ignore_errors=True)
+
