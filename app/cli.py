@@ -82,9 +82,7 @@ def parser() -> argparse.ArgumentParser:
     commands.add_parser("build", help="load, validate, reason, write the store and the dumps").set_defaults(
         func=command_build
     )
-    commands.add_parser("validate", help="check the data against the SHACL shapes").set_defaults(
-        func=command_validate
-    )
+    commands.add_parser("validate", help="check the data against the SHACL shapes").set_defaults(func=command_validate)
     commands.add_parser("stats", help="counts per graph and per class").set_defaults(func=command_stats)
     serve = commands.add_parser("serve", help="serve the SPARQL endpoint with uvicorn")
     serve.add_argument("--host", default="127.0.0.1")

@@ -101,7 +101,7 @@ def instant_value(instant: Node) -> tuple[Literal, date, date] | None:
     """For an instant IRI like id:time/2011-02, its typed literal and its first and last day."""
     if not isinstance(instant, URIRef) or not str(instant).startswith(TIME_PREFIX):
         return None
-    text = str(instant)[len(TIME_PREFIX):]
+    text = str(instant)[len(TIME_PREFIX) :]
     match = INSTANT.match(text)
     if not match:
         raise LoadError(f"{instant}: instant IRIs must look like time/2011, time/2011-02 or time/2011-02-14")

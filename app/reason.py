@@ -50,6 +50,7 @@ prov:wasGeneratedBy owl:inverseOf prov:generated .
 
 # Triples the RL rules produce about everything and that tell a user nothing.
 TRIVIAL_TYPES = {OWL.Thing, RDFS.Resource, OWL.NamedIndividual}
+REFLEXIVE_NOISE = {OWL.sameAs, OWL.equivalentClass, OWL.equivalentProperty, RDFS.subClassOf, RDFS.subPropertyOf}
 
 
 def external_axioms() -> Graph:
@@ -76,7 +77,7 @@ def is_worth_keeping(triple: tuple) -> bool:
         return False
     if not str(subject).startswith(OUR_NAMESPACE):
         return False
-    if predicate == OWL.sameAs and subject == obj:
+    if subject == obj and predicate in REFLEXIVE_NOISE:
         return False
     return not (predicate == RDF.type and obj in TRIVIAL_TYPES)
 
@@ -93,4 +94,3 @@ def reason(asserted: Graph) -> Graph:
         if triple not in asserted and is_worth_keeping(triple):
             inferred.add(triple)
     return inferred
-

@@ -111,4 +111,3 @@ def write_store(path: Path, graphs: BuildGraphs) -> None:
         path.rename(previous)
     staging.rename(path)
     shutil.rmtree(previous, ignore_errors=True)
-

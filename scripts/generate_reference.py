@@ -36,8 +36,17 @@ WD = Namespace("http://www.wikidata.org/entity/")
 EU_CORP = Namespace("http://publications.europa.eu/resource/authority/corporate-body/")
 
 PREFIXES = {
-    "mc": MC, "id": ID, "org": ORG, "prov": PROV, "cv": CV, "schema": SCHEMA,
-    "wd": WD, "skos": SKOS, "dct": DCTERMS, "owl": OWL, "xsd": XSD,
+    "mc": MC,
+    "id": ID,
+    "org": ORG,
+    "prov": PROV,
+    "cv": CV,
+    "schema": SCHEMA,
+    "wd": WD,
+    "skos": SKOS,
+    "dct": DCTERMS,
+    "owl": OWL,
+    "xsd": XSD,
 }
 REFERENCE_SOURCE = ID["source/reference"]
 EN = "en"
@@ -67,8 +76,13 @@ def expand_curie(curie: str) -> URIRef:
 
 
 def add_concept(
-    graph: Graph, iri: URIRef, scheme: URIRef, label: str, definition: str | None = None,
-    notation: str | None = None, extra_types: Iterable[URIRef] = (),
+    graph: Graph,
+    iri: URIRef,
+    scheme: URIRef,
+    label: str,
+    definition: str | None = None,
+    notation: str | None = None,
+    extra_types: Iterable[URIRef] = (),
 ) -> None:
     graph.add((iri, RDF.type, SKOS.Concept))
     for extra in extra_types:
@@ -102,18 +116,33 @@ def finish_scheme(graph: Graph, scheme: URIRef) -> None:
 
 VOCABULARY_SCHEMES = {
     "roles": ("role", "participation roles", "The roles organisations play in initiatives and activities.", MC.Role),
-    "expert-sectors": ("expert-sector", "expert origin sectors", "Kinds of employer deployed experts come from.", MC.ExpertSector),
-    "event-status": ("event-status", "event statuses", "Whether an activity was held or still planned.", MC.EventStatus),
+    "expert-sectors": (
+        "expert-sector",
+        "expert origin sectors",
+        "Kinds of employer deployed experts come from.",
+        MC.ExpertSector,
+    ),
+    "event-status": (
+        "event-status",
+        "event statuses",
+        "Whether an activity was held or still planned.",
+        MC.EventStatus,
+    ),
     "output-status": ("output-status", "output statuses", "Stages in the life of an output.", MC.OutputStatus),
     "org-types": ("org-type", "organisation types", "Kinds of organisation.", MC.OrganisationType),
-    "instruments": ("instrument", "funding instruments", "EU budget lines that fund initiatives.", MC.FundingInstrument),
+    "instruments": (
+        "instrument",
+        "funding instruments",
+        "EU budget lines that fund initiatives.",
+        MC.FundingInstrument,
+    ),
     "m49-levels": ("m49-level", "M49 area levels", "The levels of the UN M49 area hierarchy.", None),
 }
 
 
 def build_vocabularies() -> Graph:
     graph = new_graph()
-    for key, (path, label, definition, _cls) in VOCABULARY_SCHEMES.items():
+    for key, (_path, label, definition, _cls) in VOCABULARY_SCHEMES.items():
         add_scheme(graph, ID[f"scheme/{key}"], label, definition)
     for row in read_csv(CUR_SRC / "vocabularies.csv"):
         path, _label, _definition, cls = VOCABULARY_SCHEMES[row["scheme"]]
@@ -137,8 +166,12 @@ def build_vocabularies() -> Graph:
 def build_themes() -> Graph:
     graph = new_graph()
     scheme = ID["scheme/themes"]
-    add_scheme(graph, scheme, "thematic areas",
-               "Migration topics used to classify initiatives; the top concepts follow the four priorities of the EU Global Approach to Migration and Mobility plus cross-cutting governance.")
+    add_scheme(
+        graph,
+        scheme,
+        "thematic areas",
+        "Migration topics used to classify initiatives; the top concepts follow the four priorities of the EU Global Approach to Migration and Mobility plus cross-cutting governance.",
+    )
     for row in read_csv(CUR_SRC / "themes.csv"):
         iri = ID[f"theme/{row['slug']}"]
         add_concept(graph, iri, scheme, row["label"], row["definition"], extra_types=[MC.ThematicArea])
@@ -167,37 +200,65 @@ def build_codelists() -> Graph:
         add_scheme(graph, scheme, label, definition)
         return scheme
 
-    roles = codelist("iati/OrganisationRole", "IATI OrganisationRole", "IATI 2.03 code list of the roles of participating organisations.")
+    roles = codelist(
+        "iati/OrganisationRole",
+        "IATI OrganisationRole",
+        "IATI 2.03 code list of the roles of participating organisations.",
+    )
     for row in read_csv(REF_SRC / "iati_org_roles.csv"):
-        add_concept(graph, ID[f"code/iati/OrganisationRole/{row['code']}"], roles, row["name"], row["meaning"], row["code"])
+        add_concept(
+            graph, ID[f"code/iati/OrganisationRole/{row['code']}"], roles, row["name"], row["meaning"], row["code"]
+        )
 
-    status = codelist("iati/ActivityStatus", "IATI ActivityStatus", "IATI 2.03 code list of the stages of an activity's life cycle.")
+    status = codelist(
+        "iati/ActivityStatus", "IATI ActivityStatus", "IATI 2.03 code list of the stages of an activity's life cycle."
+    )
     for row in read_csv(REF_SRC / "iati_activity_status.csv"):
-        add_concept(graph, ID[f"code/iati/ActivityStatus/{row['code']}"], status, row["name"], row["meaning"], row["code"])
+        add_concept(
+            graph, ID[f"code/iati/ActivityStatus/{row['code']}"], status, row["name"], row["meaning"], row["code"]
+        )
 
     other_lists: dict[str, URIRef] = {}
     for row in read_csv(REF_SRC / "iati_codelists_other.csv"):
         name = row["codelist"].split(" (")[0]
         key = f"iati/{name.replace(' ', '')}"
         if key not in other_lists:
-            other_lists[key] = codelist(key, f"IATI {name}", f"IATI 2.03 code list {name}, the codes the graph's model touches.")
-        add_concept(graph, ID[f"code/{key}/{row['code']}"], other_lists[key], row["name"], row["note"] or None, row["code"])
+            other_lists[key] = codelist(
+                key, f"IATI {name}", f"IATI 2.03 code list {name}, the codes the graph's model touches."
+            )
+        add_concept(
+            graph, ID[f"code/{key}/{row['code']}"], other_lists[key], row["name"], row["note"] or None, row["code"]
+        )
 
-    dac = codelist("dac", "OECD DAC purpose codes (migration-related)", "The OECD DAC CRS purpose codes for migration work and its neighbouring sectors.")
+    dac = codelist(
+        "dac",
+        "OECD DAC purpose codes (migration-related)",
+        "The OECD DAC CRS purpose codes for migration work and its neighbouring sectors.",
+    )
     for row in read_csv(REF_SRC / "dac_purpose_codes_migration.csv"):
         add_concept(graph, ID[f"code/dac/{row['code']}"], dac, row["name"], row["scope_in_own_words"], row["code"])
 
-    gcm = codelist("gcm", "Global Compact for Migration objectives", "The 23 objectives of the Global Compact for Safe, Orderly and Regular Migration (A/RES/73/195).")
+    gcm = codelist(
+        "gcm",
+        "Global Compact for Migration objectives",
+        "The 23 objectives of the Global Compact for Safe, Orderly and Regular Migration (A/RES/73/195).",
+    )
     for row in read_csv(REF_SRC / "gcm_objectives.csv"):
         iri = ID[f"code/gcm/{row['number']}"]
         add_concept(graph, iri, gcm, row["title"], None, row["number"])
         graph.add((iri, SKOS.altLabel, Literal(row["hub_short_label"], lang=EN)))
 
-    gamm = codelist("gamm", "GAMM priorities", "The priorities of the EU Global Approach to Migration and Mobility, COM(2011) 743.")
+    gamm = codelist(
+        "gamm", "GAMM priorities", "The priorities of the EU Global Approach to Migration and Mobility, COM(2011) 743."
+    )
     for row in read_csv(REF_SRC / "gamm_pillars.csv"):
         add_concept(graph, ID[f"code/gamm/{row['number']}"], gamm, row["pillar"], None, row["number"])
 
-    sdg = codelist("sdg", "SDG target 10.7 and related", "Sustainable Development Goal target 10.7, its indicators and target 10.c.")
+    sdg = codelist(
+        "sdg",
+        "SDG target 10.7 and related",
+        "Sustainable Development Goal target 10.7, its indicators and target 10.c.",
+    )
     for row in read_csv(REF_SRC / "sdg_target_10_7.csv"):
         iri = ID[f"code/sdg/{row['id']}"]
         add_concept(graph, iri, sdg, f"{row['level']} {row['id']}", row["text"], row["id"])
@@ -209,7 +270,12 @@ def build_codelists() -> Graph:
 
 # --- geography -----------------------------------------------------------
 
-M49_LEVELS = {"world": "world", "region": "region", "sub-region": "sub-region", "intermediate-region": "intermediate-region"}
+M49_LEVELS = {
+    "world": "world",
+    "region": "region",
+    "sub-region": "sub-region",
+    "intermediate-region": "intermediate-region",
+}
 
 
 def build_geography() -> Graph:
@@ -372,9 +438,17 @@ def build_reference_source() -> Graph:
     graph.add((REFERENCE_SOURCE, RDF.type, MC.SourceDocument))
     graph.add((REFERENCE_SOURCE, RDFS.label, Literal("Reference facts and curated vocabularies", lang=EN)))
     graph.add((REFERENCE_SOURCE, DCTERMS.title, Literal("Reference facts and curated vocabularies", lang=EN)))
-    graph.add((REFERENCE_SOURCE, DCTERMS.description, Literal(
-        "Country codes, UN M49 regions, IATI and OECD DAC code lists, Global Compact objectives, organisations named in the sources, "
-        "and the team's own role, status and theme vocabularies; each CSV row under data/reference-src cites where its fact comes from.", lang=EN)))
+    graph.add(
+        (
+            REFERENCE_SOURCE,
+            DCTERMS.description,
+            Literal(
+                "Country codes, UN M49 regions, IATI and OECD DAC code lists, Global Compact objectives, organisations named in the sources, "
+                "and the team's own role, status and theme vocabularies; each CSV row under data/reference-src cites where its fact comes from.",
+                lang=EN,
+            ),
+        )
+    )
     graph.add((REFERENCE_SOURCE, MC.fileName, Literal("data/reference-src/*.csv; data/curated-src/*.csv")))
     return graph
 
