@@ -10,7 +10,7 @@ from pathlib import Path
 import pyoxigraph as ox
 from rdflib import Graph
 
-from app.namespaces import GRAPH_INFERRED, PREFIXES
+from app.namespaces import GRAPH_INFERRED, SERIALIZATION_PREFIXES
 from app.store import GRAPH_ASSERTED, BuildGraphs, sorted_ntriples
 
 FORMATS = {"ttl": ox.RdfFormat.TURTLE, "nt": ox.RdfFormat.N_TRIPLES, "jsonld": ox.RdfFormat.JSON_LD}
@@ -28,7 +28,7 @@ def write_graph_dumps(graph: Graph, stem: Path) -> list[Dump]:
     written = []
     for extension, rdf_format in FORMATS.items():
         path = stem.with_suffix(f".{extension}")
-        prefixes = PREFIXES if rdf_format is ox.RdfFormat.TURTLE else None
+        prefixes = SERIALIZATION_PREFIXES if rdf_format is ox.RdfFormat.TURTLE else None
         ox.serialize(triples, str(path), format=rdf_format, prefixes=prefixes)
         written.append(Dump(path, len(triples)))
     return written

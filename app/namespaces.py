@@ -44,3 +44,7 @@ PREFIXES: dict[str, str] = {
     "time": str(TIME),
     "schema": str(SCHEMA),
 }
+
+# Prefixes for Turtle output. `id:` is left out: our instance IRIs contain "/",
+# which a prefixed name can only carry escaped ("id:action\/mieux\/zambia").
+SERIALIZATION_PREFIXES: dict[str, str] = {key: value for key, value in PREFIXES.items() if key != "id"}

@@ -97,17 +97,39 @@ class OxigraphStore:
         return self._store.quads_for_pattern(None, None, None, target)
 
 
+COMPLETE_MARKER = "BUILD-COMPLETE"
+
+
 def write_store(path: Path, graphs: BuildGraphs) -> None:
-    """Write a fresh store at `path`, replacing any previous build atomically."""
+    """Write a fresh store beside `path`, then swap it in with renames.
+
+    A crash at any point leaves either the old or the new complete store
+    (see `recover_store`), never a half-written one.
+    """
     staging = path.with_name(path.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     staging.parent.mkdir(parents=True, exist_ok=True)
     store = OxigraphStore.open(staging)
     store.write_build(graphs)
     del store
+    (staging / COMPLETE_MARKER).write_text("ok\n")
     previous = path.with_name(path.name + ".old")
     shutil.rmtree(previous, ignore_errors=True)
     if path.exists():
         path.rename(previous)
     staging.rename(path)
     shutil.rmtree(previous, ignore_errors=True)
+
+
+def recover_store(path: Path) -> None:
+    """Finish or undo a store swap that a crash interrupted."""
+    staging = path.with_name(path.name + ".new")
+    previous = path.with_name(path.name + ".old")
+    if not path.exists():
+        if (staging / COMPLETE_MARKER).exists():
+            staging.rename(path)
+        elif previous.exists():
+            previous.rename(path)
+    shutil.rmtree(staging, ignore_errors=True)
+    if path.exists():
+        shutil.rmtree(previous, ignore_errors=True)

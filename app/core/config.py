@@ -20,7 +20,9 @@ class Settings(BaseSettings):
     query_timeout_seconds: float = 10.0
     max_result_rows: int = 100_000
     max_query_bytes: int = 1_000_000
+    query_workers: int = 2
     write_token: str | None = None
+    allowed_remote_urls: list[str] = []
     cors_origins: list[str] = ["*"]
 
     @property

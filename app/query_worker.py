@@ -1,0 +1,86 @@
+"""A query worker process: opens the store read-only and answers one query at a time.
+
+Queries run in separate processes so that a deadline can really stop them:
+the engine kills a worker whose query runs past the timeout and starts a
+fresh one. Messages on the pipe, worker to engine:
+    ("ready", None)
+    ("head", {"kind": "solutions" | "boolean" | "graph", "truncated": bool, "count": int})
+    ("chunk", bytes) ... ("end", None)
+    ("error", {"status": int, "message": str})
+"""
+
+from __future__ import annotations
+
+from itertools import islice
+from multiprocessing.connection import Connection
+
+import pyoxigraph as ox
+
+from app.results import serialize_boolean, serialize_solutions, serialize_triples
+
+CHUNK_BYTES = 256 * 1024
+
+
+def graph_nodes(iris: list[str] | None) -> list[ox.NamedNode] | None:
+    return [ox.NamedNode(iri) for iri in iris] if iris else None
+
+
+def evaluate(store: ox.Store, job: dict):
+    return store.query(
+        job["query"],
+        base_iri=job.get("base_iri"),
+        prefixes=job.get("prefixes"),
+        default_graph=graph_nodes(job.get("default_graphs")),
+        named_graphs=graph_nodes(job.get("named_graphs")),
+    )
+
+
+def send_chunked(conn: Connection, data: bytes) -> None:
+    for start in range(0, len(data), CHUNK_BYTES):
+        conn.send(("chunk", data[start : start + CHUNK_BYTES]))
+
+
+def answer(conn: Connection, store: ox.Store, job: dict) -> None:
+    media_type, max_rows = job["media_type"], job["max_rows"]
+    result = evaluate(store, job)
+    if isinstance(result, ox.QueryBoolean):
+        conn.send(("head", {"kind": "boolean", "truncated": False, "count": 1}))
+        conn.send(("chunk", serialize_boolean(media_type, bool(result))))
+    elif isinstance(result, ox.QuerySolutions):
+        variables = [variable.value for variable in result.variables]
+        rows = [[solution[v] for v in variables] for solution in islice(result, max_rows + 1)]
+        truncated = len(rows) > max_rows
+        rows = rows[:max_rows]
+        conn.send(("head", {"kind": "solutions", "truncated": truncated, "count": len(rows)}))
+        for chunk in serialize_solutions(media_type, variables, rows):
+            conn.send(("chunk", chunk))
+    else:
+        triples = list(islice(result, max_rows + 1))
+        truncated = len(triples) > max_rows
+        triples = triples[:max_rows]
+        conn.send(("head", {"kind": "graph", "truncated": truncated, "count": len(triples)}))
+        send_chunked(conn, serialize_triples(media_type, triples, job.get("output_prefixes")))
+    conn.send(("end", None))
+
+
+def error_message(error: Exception) -> tuple[int, str]:
+    if isinstance(error, SyntaxError):
+        return 400, f"Malformed query: {error}"
+    return 500, f"The query could not be evaluated: {error}"
+
+
+def worker_main(conn: Connection, store_path: str) -> None:
+    store = ox.Store.read_only(store_path)
+    conn.send(("ready", None))
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, KeyboardInterrupt):
+            return
+        if job is None:
+            return
+        try:
+            answer(conn, store, job)
+        except Exception as error:  # every failure becomes a message, never a dead worker
+            status, message = error_message(error)
+            conn.send(("error", {"status": status, "message": message}))

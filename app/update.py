@@ -1,0 +1,138 @@
+"""SPARQL Update as a transaction through the same gate as the build: apply the
+update to a scratch copy of the asserted graphs, validate the result with the
+SHACL shapes, recompute the inferred graph, and only then replace the store.
+
+What an update sees and where its changes go:
+- its default graph is the union of the asserted graphs, so WHERE clauses see all
+  asserted facts; triples inserted without GRAPH go to id:graph/updates; triples
+  deleted without GRAPH are deleted from every asserted graph;
+- it may name asserted graphs (sources, curation, reference, updates) with GRAPH;
+- the derived graphs (id:graph/asserted, id:graph/inferred) cannot be written.
+A rejected update changes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, URIRef
+
+from app.namespaces import GRAPH_INFERRED, ID
+from app.reason import reason
+from app.sparql_protocol import ProtocolError
+from app.store import GRAPH_ASSERTED, BuildGraphs, OxigraphStore, sorted_ntriples
+from app.validate import ValidationReport, validate
+
+GRAPH_UPDATES = ID["graph/updates"]
+DERIVED_GRAPHS = {str(GRAPH_ASSERTED), str(GRAPH_INFERRED)}
+
+
+class UpdateRejected(ProtocolError):
+    """The update would leave the data non-conformant (422) and was rolled back."""
+
+    def __init__(self, report: ValidationReport) -> None:
+        lines = [f"Update rejected: the data would not conform to the shapes ({len(report.violations)} violation(s))."]
+        for violation in report.violations[:20]:
+            lines.append("- " + violation.describe())
+        super().__init__(422, "\n".join(lines))
+        self.report = report
+
+
+@dataclass(frozen=True)
+class UpdateOutcome:
+    asserted_triples: int
+    inferred_triples: int
+    inserted: int
+    deleted: int
+
+
+def read_asserted_graphs(store: OxigraphStore) -> dict[URIRef, Graph]:
+    """The asserted named graphs of a built store, as rdflib graphs."""
+    graphs: dict[URIRef, Graph] = {}
+    for name in store.graph_names():
+        if name in DERIVED_GRAPHS:
+            continue
+        data = ox.serialize(
+            (ox.Triple(q.subject, q.predicate, q.object) for q in store.quads(name)), format=ox.RdfFormat.N_TRIPLES
+        )
+        graphs[URIRef(name)] = Graph().parse(data=data or b"", format="nt")
+    return graphs
+
+
+def to_rdflib(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> Graph:
+    triples = (ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, graph))
+    data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    return Graph().parse(data=data or b"", format="nt")
+
+
+def scratch_store(graphs: dict[URIRef, Graph]) -> tuple[ox.Store, Graph]:
+    scratch = ox.Store()
+    union = Graph()
+    for name, graph in graphs.items():
+        scratch.bulk_load(sorted_ntriples(graph), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(str(name)))
+        union += graph
+    scratch.bulk_load(sorted_ntriples(union), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.DefaultGraph())
+    return scratch, union
+
+
+def apply_update(graphs: dict[URIRef, Graph], update: str, base_iri: str | None = None) -> dict[URIRef, Graph]:
+    """Run `update` on a scratch copy and return the new asserted graphs (inputs untouched)."""
+    scratch, union_before = scratch_store(graphs)
+    try:
+        scratch.update(update, base_iri=base_iri)
+    except SyntaxError as error:
+        raise ProtocolError(400, f"Malformed update: {error}") from error
+    except OSError as error:
+        raise ProtocolError(400, f"The update could not be applied: {error}") from error
+
+    touched_derived = [g.value for g in scratch.named_graphs() if g.value in DERIVED_GRAPHS]
+    if touched_derived:
+        raise ProtocolError(
+            400, f"Graph <{touched_derived[0]}> is derived by the build and cannot be written; write asserted graphs."
+        )
+    union_after = to_rdflib(scratch, ox.DefaultGraph())
+    deleted_from_default = union_before - union_after
+    inserted_into_default = union_after - union_before
+
+    result: dict[URIRef, Graph] = {}
+    for node in scratch.named_graphs():
+        graph = to_rdflib(scratch, node)
+        graph -= deleted_from_default
+        result[URIRef(node.value)] = graph
+    updates = result.setdefault(GRAPH_UPDATES, Graph())
+    updates += inserted_into_default
+    return {name: graph for name, graph in result.items() if len(graph)}
+
+
+def count_changes(before: dict[URIRef, Graph], after: dict[URIRef, Graph]) -> tuple[int, int]:
+    union_before, union_after = Graph(), Graph()
+    for graph in before.values():
+        union_before += graph
+    for graph in after.values():
+        union_after += graph
+    return len(union_after - union_before), len(union_before - union_after)
+
+
+def run_update(
+    current: dict[URIRef, Graph], update: str, shapes: Graph, base_iri: str | None = None
+) -> tuple[BuildGraphs, UpdateOutcome]:
+    """Apply, validate and reason. Raises ProtocolError (400/422) and changes nothing on failure."""
+    new_graphs = apply_update(current, update, base_iri)
+    candidate = BuildGraphs(asserted=new_graphs, inferred=Graph())
+    asserted = candidate.asserted_union()
+    report = validate(asserted, shapes)
+    if not report.conforms:
+        raise UpdateRejected(report)
+    inferred = reason(asserted)
+    inserted, deleted = count_changes(current, new_graphs)
+    outcome = UpdateOutcome(len(asserted), len(inferred), inserted, deleted)
+    return BuildGraphs(asserted=new_graphs, inferred=inferred), outcome
+
+
+def snapshot(store: OxigraphStore, directory: Path, generation: int) -> Path:
+    """A read-only checkpoint of the store for the query workers (hard links, cheap)."""
+    target = directory / f"snapshot-{generation}"
+    store.raw.backup(str(target))
+    return target
