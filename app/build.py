@@ -73,7 +73,7 @@ def build_graphs(
     named: dict[URIRef, Graph] = {
         graph.identifier: graph
         for graph in loaded.dataset.graphs()
-        if graph.identifier != loaded.dataset.default_context.identifier and len(graph)
+        if graph.identifier != loaded.dataset.default_graph.identifier and len(graph)
     }
     graphs = BuildGraphs(asserted=named, inferred=inferred)
     result = BuildResult(

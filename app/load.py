@@ -49,7 +49,7 @@ class LoadedData:
         """All asserted triples (ontology included) as one graph."""
         union = Graph()
         for graph in self.dataset.graphs():
-            if graph.identifier != self.dataset.default_context.identifier:
+            if graph.identifier != self.dataset.default_graph.identifier:
                 union += graph
         return union
 

@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, URIRef
+from rdflib import BNode, Graph, URIRef
+from rdflib.compare import to_canonical_graph
 
 from app.namespaces import GRAPH_INFERRED, ID
 
@@ -40,9 +41,29 @@ class BuildGraphs:
         return union
 
 
+def with_canonical_blank_nodes(graph: Graph) -> Graph:
+    """The same graph with blank nodes relabelled from their content.
+
+    Only the few triples that touch blank nodes (OWL restrictions and lists in
+    the ontology) are canonicalised, so this stays cheap on large graphs.
+    """
+    touching = [t for t in graph if isinstance(t[0], BNode) or isinstance(t[2], BNode)]
+    if not touching:
+        return graph
+    plain = Graph()
+    for triple in graph:
+        if not (isinstance(triple[0], BNode) or isinstance(triple[2], BNode)):
+            plain.add(triple)
+    subgraph = Graph()
+    for triple in touching:
+        subgraph.add(triple)
+    plain += to_canonical_graph(subgraph)
+    return plain
+
+
 def sorted_ntriples(graph: Graph) -> bytes:
     """Canonical, sorted N-Triples: the same graph always gives the same bytes."""
-    text = graph.serialize(format="nt", encoding="utf-8")
+    text = with_canonical_blank_nodes(graph).serialize(format="nt", encoding="utf-8")
     lines = sorted({line for line in text.splitlines() if line.strip()})
     return b"\n".join(lines) + (b"\n" if lines else b"")
 

@@ -17,6 +17,7 @@ from rdflib import Graph
 
 from app.build import BuildResult, build
 from app.core.config import PROJECT_ROOT
+from app.store import OxigraphStore
 
 ONTOLOGY_DIR = PROJECT_ROOT / "ontology"
 DATA_DIR = PROJECT_ROOT / "data"
@@ -38,6 +39,12 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> Built:
     root = tmp_path_factory.mktemp("build")
     result = build(ONTOLOGY_DIR, DATA_DIR, root / "store", root / "dumps")
     return Built(root / "store", root / "dumps", result)
+
+
+@pytest.fixture(scope="session")
+def store(built: Built) -> OxigraphStore:
+    """The session's built store, opened read-only for direct SPARQL."""
+    return OxigraphStore.open(built.store_path, read_only=True)
 
 
 @pytest.fixture(scope="session")

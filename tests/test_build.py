@@ -1,0 +1,80 @@
+"""The whole pipeline: readable failure reports, identical rebuilds, the CLI."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rdflib import Graph
+
+from app.build import BuildFailed, build, build_graphs
+from app.namespaces import ID, MC
+from tests.conftest import PROJECT_ROOT, Built
+from tests.test_load import copy_project
+
+
+def test_build_reports_triple_counts_and_timings(built: Built) -> None:
+    result = built.result
+    assert result.asserted_triples > 5000
+    assert result.inferred_triples > 1000
+    for stage in ("load", "validate", "reason", "store", "dumps", "total"):
+        assert stage in result.timings
+    assert "https://w3id.org/migcoop/id/graph/source/004" in result.graph_triples
+
+
+def test_building_twice_gives_identical_dumps(built: Built, tmp_path: Path) -> None:
+    again = tmp_path / "again"
+    build(PROJECT_ROOT / "ontology", PROJECT_ROOT / "data", again / "store", again / "dumps")
+    names = sorted(path.name for path in built.dumps_path.iterdir())
+    assert "migcoop-asserted.ttl" in names and "migcoop-all.jsonld" in names
+    for name in names:
+        assert (built.dumps_path / name).read_bytes() == (again / "dumps" / name).read_bytes(), name
+
+
+def test_violation_stops_the_build_naming_file_node_and_rule(tmp_path: Path) -> None:
+    ontology, data = copy_project(tmp_path)
+    curation = data / "curation" / "004-part-d.ttl"
+    graph = Graph().parse(curation)
+    # Remove every thematic area of the Zambia action: the ActionShape requires one.
+    graph.remove((ID["action/mieux/zambia"], MC.thematicArea, None))
+    graph.serialize(curation, format="turtle")
+    with pytest.raises(BuildFailed) as failure:
+        build_graphs(ontology, data)
+    message = str(failure.value)
+    assert "action/mieux/zambia" in message
+    assert "004-part-d.ttl" in message
+    assert "MinCountConstraintComponent" in message
+    assert "thematicArea" in message
+
+
+def run_cli(*args: str, **env: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=PROJECT_ROOT,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+
+
+def test_cli_stats_prints_counts_per_graph_and_class(built: Built) -> None:
+    result = run_cli("stats", MIGCOOP_STORE_PATH=str(built.store_path))
+    assert result.returncode == 0, result.stderr
+    assert "https://w3id.org/migcoop/id/graph/inferred" in result.stdout
+    assert "https://w3id.org/migcoop/ontology#TechnicalAssistanceAction" in result.stdout
+
+
+def test_cli_validate_fails_on_broken_data(tmp_path: Path) -> None:
+    _ontology, data = copy_project(tmp_path)
+    part = data / "sources" / "004-part-a.ttl"
+    part.write_text(
+        part.read_text() + "\n<action/mieux/angola> <https://w3id.org/migcoop/ontology#partnerCountry> <org/icmpd> .\n"
+    )
+    result = run_cli("validate", MIGCOOP_PROJECT_ROOT=str(tmp_path))
+    assert result.returncode == 1
+    assert "action/mieux/angola" in result.stdout
+    assert "partnerCountry" in result.stdout
