@@ -194,6 +194,21 @@ def fingerprint(window: str) -> str:
     return hashlib.sha256(window.encode()).hexdigest()[:16]
 
 
+FUNCTION_WORDS = {"the", "a", "an", "of", "and", "on", "in", "for", "to", "with", "by"}
+
+
+def inside_a_name(window: str, names: set[str]) -> bool:
+    """A run of words is quoted from a name if, once the function words at its
+    edges are trimmed, it occurs in one of the names the graph records."""
+    tokens = window.split()
+    while tokens and tokens[0] in FUNCTION_WORDS:
+        tokens = tokens[1:]
+    while tokens and tokens[-1] in FUNCTION_WORDS:
+        tokens = tokens[:-1]
+    core = " ".join(tokens)
+    return bool(core) and any(f" {core} " in f" {name} " for name in names)
+
+
 def test_descriptions_are_not_copied_from_the_sources(store) -> None:
     """No description or reading note repeats seven words of a source in a row,
     unless those words are part of a name or title that the graph itself records."""
@@ -201,7 +216,7 @@ def test_descriptions_are_not_copied_from_the_sources(store) -> None:
     names = select(
         store, "SELECT ?n WHERE { { ?s rdfs:label ?n } UNION { ?s dct:title ?n } UNION { ?s skos:prefLabel ?n } }"
     )
-    name_windows = {w for row in names for w in windows(row["n"])}
+    name_texts = {" ".join(re.findall(r"[a-z0-9]+", row["n"].lower())) for row in names}
     texts = select(
         store,
         """
@@ -214,6 +229,6 @@ def test_descriptions_are_not_copied_from_the_sources(store) -> None:
         (row["s"], window)
         for row in texts
         for window in windows(row["text"])
-        if fingerprint(window) in source_prints and window not in name_windows
+        if fingerprint(window) in source_prints and not inside_a_name(window, name_texts)
     ]
     assert copied == [], f"{len(copied)} copied runs, e.g. {copied[:5]}"
