@@ -22,7 +22,8 @@ CHUNK_BYTES = 256 * 1024
 
 
 def graph_nodes(iris: list[str] | None) -> list[ox.NamedNode] | None:
-    return [ox.NamedNode(iri) for iri in iris] if iris else None
+    """None leaves the query's own dataset; a list (even empty) replaces it."""
+    return [ox.NamedNode(iri) for iri in iris] if iris is not None else None
 
 
 def evaluate(store: ox.Store, job: dict):
@@ -65,7 +66,9 @@ def answer(conn: Connection, store: ox.Store, job: dict) -> None:
 
 def error_message(error: Exception) -> tuple[int, str]:
     if isinstance(error, SyntaxError):
-        return 400, f"Malformed query: {error}"
+        from app.sparql_protocol import short_syntax_error  # only on the error path: keeps worker start-up light
+
+        return 400, f"Malformed query: {short_syntax_error(error)}"
     return 500, f"The query could not be evaluated: {error}"
 
 

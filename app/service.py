@@ -19,6 +19,7 @@ from app.dataset_description import DatasetStatistics, collect_statistics
 from app.dumps import write_dumps
 from app.namespaces import PREFIXES, SERIALIZATION_PREFIXES
 from app.query_engine import QueryAnswer, QueryEngine, QueryJob
+from app.sparql_protocol import declares_dataset
 from app.store import GRAPH_ASSERTED, OxigraphStore, recover_store, write_store
 from app.update import UpdateOutcome, read_asserted_graphs, run_update, snapshot
 from app.validate import load_shapes
@@ -31,6 +32,21 @@ class QueryRequest:
     default_graphs: list[str]
     named_graphs: list[str]
     infer: bool
+
+
+def query_dataset(request: QueryRequest) -> tuple[list[str] | None, list[str] | None]:
+    """The default and named graphs to query; None keeps what the query itself says.
+
+    A dataset given in the protocol replaces the query's whole dataset, FROM and
+    FROM NAMED alike (SPARQL 1.1 Protocol, 2.1.4): a graph list it leaves out is
+    empty. `infer=false` only changes the default graph of a query that names
+    no dataset of its own.
+    """
+    if request.default_graphs or request.named_graphs:
+        return list(request.default_graphs), list(request.named_graphs)
+    if not request.infer and not declares_dataset(request.text):
+        return [str(GRAPH_ASSERTED)], None
+    return None, None
 
 
 class GraphService:
@@ -79,6 +95,11 @@ class GraphService:
             shutil.rmtree(self.snapshot_dir, ignore_errors=True)
 
     @property
+    def generation(self) -> int | None:
+        """The version of the graph queries see: bumped by each update; None while one is being applied."""
+        return None if self._update_lock.locked() else self._generation
+
+    @property
     def ready(self) -> bool:
         return self.store is not None and self.engine is not None and self.engine.ready
 
@@ -90,13 +111,13 @@ class GraphService:
 
     async def query(self, request: QueryRequest) -> QueryAnswer:
         assert self.engine is not None
-        default_graphs = request.default_graphs or ([] if request.infer else [str(GRAPH_ASSERTED)])
+        default_graphs, named_graphs = query_dataset(request)
         job = QueryJob(
             query=request.text,
             media_type=request.media_type,
             max_rows=self.settings.max_result_rows,
-            default_graphs=default_graphs or None,
-            named_graphs=request.named_graphs or None,
+            default_graphs=default_graphs,
+            named_graphs=named_graphs,
             base_iri=self.settings.base_iri + "id/",
             prefixes=PREFIXES,
             output_prefixes=SERIALIZATION_PREFIXES,
@@ -114,7 +135,9 @@ class GraphService:
             self._asserted = read_asserted_graphs(self.store)
         if self._shapes is None:
             self._shapes = load_shapes(self.settings.ontology_dir / "shapes.ttl")
-        graphs, outcome = run_update(self._asserted, text, self._shapes, base_iri=self.settings.base_iri + "id/")
+        graphs, outcome = run_update(
+            self._asserted, text, self._shapes, base_iri=self.settings.base_iri + "id/", prefixes=PREFIXES
+        )
         path = self.settings.store_path
         self.store = None  # close our handle before the directories are swapped
         write_store(path, graphs)

@@ -28,6 +28,18 @@ class ProtocolError(Exception):
         self.headers = headers or {}
 
 
+SYNTAX_ERROR_LIMIT = 300
+# The parser lists the Unicode ranges a name may use, several lines long; one word says the same.
+UNICODE_CLASS = re.compile(r"\[[^\[\]]*\\u\{[^\[\]]*\]")
+
+
+def short_syntax_error(error: Exception) -> str:
+    """The parser's message on one short line: where it failed and what it expected."""
+    text = UNICODE_CLASS.sub("[name character]", str(error))
+    text = " ".join(text.split())
+    return text if len(text) <= SYNTAX_ERROR_LIMIT else text[: SYNTAX_ERROR_LIMIT - 1].rstrip() + "…"
+
+
 def error_response(error: ProtocolError) -> PlainTextResponse:
     """A short body a person can read in a notebook cell: the status line and the reason."""
     body = f"{error.message}\n"
@@ -283,7 +295,9 @@ async def parse_request(request: Request, max_bytes: int) -> SparqlRequest:
         using_graphs=many(parameters, "using-graph-uri"),
         using_named_graphs=many(parameters, "using-named-graph-uri"),
         infer=parse_infer(single(parameters, "infer")),
-        format=single(parameters, "format") or single(parameters, "output"),
+        # Not part of the protocol, so repeats are tolerated: SPARQLWrapper sends format (and output)
+        # twice for some formats, e.g. format=rdf+xml&format=application/rdf+xml. The first one wins.
+        format=next(iter(many(parameters, "format") + many(parameters, "output")), None),
     )
 
 
@@ -325,6 +339,20 @@ def query_form(text: str) -> str | None:
     return None
 
 
+def declares_dataset(text: str) -> bool:
+    """Whether a query names its own dataset (FROM or FROM NAMED)."""
+    significant = tokens(text)
+    for index, (kind, value) in enumerate(significant):
+        if kind != "word" or value.upper() != "FROM":
+            continue
+        if index and significant[index - 1][1] in (":", "?", "$", "@"):
+            continue  # a local name, variable or language tag, not the keyword
+        if index + 1 < len(significant) and significant[index + 1][1] == ":":
+            continue  # a prefix named "from"
+        return True
+    return False
+
+
 @dataclass(frozen=True)
 class RemoteReference:
     keyword: str  # SERVICE or LOAD
@@ -338,12 +366,12 @@ def remote_references(text: str) -> list[RemoteReference]:
     for index, (kind, value) in enumerate(significant):
         if kind != "word" or value.upper() not in ("SERVICE", "LOAD"):
             continue
-        rest = significant[index + 1 : index + 3]
-        if rest and rest[0][0] == "word" and rest[0][1].upper() == "SILENT":
-            rest = rest[1:]
-        target = rest[0][1] if rest else ""
-        if rest and rest[0][0] == "other" and target == "?" and len(significant) > index + 2:
-            target = "?" + significant[index + 2][1]
+        position = index + 1
+        if position < len(significant) and significant[position][1].upper() == "SILENT":
+            position += 1
+        target = significant[position][1] if position < len(significant) else ""
+        if target in ("?", "$") and position + 1 < len(significant):
+            target += significant[position + 1][1]  # a variable: SERVICE ?endpoint
         found.append(RemoteReference(value.upper(), target.strip("<>") if target.startswith("<") else target))
     return found
 

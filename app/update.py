@@ -21,7 +21,7 @@ from rdflib import Graph, URIRef
 
 from app.namespaces import GRAPH_INFERRED, ID
 from app.reason import reason
-from app.sparql_protocol import ProtocolError
+from app.sparql_protocol import ProtocolError, short_syntax_error
 from app.store import GRAPH_ASSERTED, BuildGraphs, OxigraphStore, sorted_ntriples
 from app.validate import ValidationReport, validate
 
@@ -61,8 +61,11 @@ def read_asserted_graphs(store: OxigraphStore) -> dict[URIRef, Graph]:
     return graphs
 
 
-def to_rdflib(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> Graph:
-    triples = (ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, graph))
+def triples_of(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> set[ox.Triple]:
+    return {ox.Triple(q.subject, q.predicate, q.object) for q in store.quads_for_pattern(None, None, None, graph)}
+
+
+def to_rdflib(triples: set[ox.Triple]) -> Graph:
     data = ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
     return Graph().parse(data=data or b"", format="nt")
 
@@ -77,13 +80,23 @@ def scratch_store(graphs: dict[URIRef, Graph]) -> tuple[ox.Store, Graph]:
     return scratch, union
 
 
-def apply_update(graphs: dict[URIRef, Graph], update: str, base_iri: str | None = None) -> dict[URIRef, Graph]:
-    """Run `update` on a scratch copy and return the new asserted graphs (inputs untouched)."""
-    scratch, union_before = scratch_store(graphs)
+def apply_update(
+    graphs: dict[URIRef, Graph], update: str, base_iri: str | None = None, prefixes: dict[str, str] | None = None
+) -> tuple[dict[URIRef, Graph], int, int]:
+    """Run `update` on a scratch copy; return the new asserted graphs (inputs untouched) and
+    how many triples it inserted and deleted.
+
+    Changes are computed on Oxigraph terms inside the one scratch store: blank nodes keep
+    their labels there, whereas each parse into rdflib gives them new ones, so comparing
+    rdflib graphs from different parses would count (and copy) every blank-node triple.
+    """
+    scratch, _union = scratch_store(graphs)
+    before = {node: triples_of(scratch, node) for node in scratch.named_graphs()}
+    default_before = triples_of(scratch, ox.DefaultGraph())
     try:
-        scratch.update(update, base_iri=base_iri)
+        scratch.update(update, base_iri=base_iri, prefixes=prefixes)
     except SyntaxError as error:
-        raise ProtocolError(400, f"Malformed update: {error}") from error
+        raise ProtocolError(400, f"Malformed update: {short_syntax_error(error)}") from error
     except OSError as error:
         raise ProtocolError(400, f"The update could not be applied: {error}") from error
 
@@ -92,41 +105,41 @@ def apply_update(graphs: dict[URIRef, Graph], update: str, base_iri: str | None 
         raise ProtocolError(
             400, f"Graph <{touched_derived[0]}> is derived by the build and cannot be written; write asserted graphs."
         )
-    union_after = to_rdflib(scratch, ox.DefaultGraph())
-    deleted_from_default = union_before - union_after
-    inserted_into_default = union_after - union_before
+    default_after = triples_of(scratch, ox.DefaultGraph())
+    deleted_from_default = default_before - default_after
+    inserted_into_default = default_after - default_before
+
+    after = {node: triples_of(scratch, node) - deleted_from_default for node in scratch.named_graphs()}
+    updates = ox.NamedNode(str(GRAPH_UPDATES))
+    after[updates] = after.get(updates, set()) | inserted_into_default
 
     result: dict[URIRef, Graph] = {}
-    for node in scratch.named_graphs():
-        graph = to_rdflib(scratch, node)
-        graph -= deleted_from_default
-        result[URIRef(node.value)] = graph
-    updates = result.setdefault(GRAPH_UPDATES, Graph())
-    updates += inserted_into_default
-    return {name: graph for name, graph in result.items() if len(graph)}
-
-
-def count_changes(before: dict[URIRef, Graph], after: dict[URIRef, Graph]) -> tuple[int, int]:
-    union_before, union_after = Graph(), Graph()
-    for graph in before.values():
-        union_before += graph
-    for graph in after.values():
-        union_after += graph
-    return len(union_after - union_before), len(union_before - union_after)
+    for node, triples in after.items():
+        if not triples:
+            continue
+        name = URIRef(node.value)
+        unchanged = name in graphs and before.get(node) == triples
+        result[name] = graphs[name] if unchanged else to_rdflib(triples)
+    union_before: set[ox.Triple] = set().union(*before.values())
+    union_after: set[ox.Triple] = set().union(*after.values())
+    return result, len(union_after - union_before), len(union_before - union_after)
 
 
 def run_update(
-    current: dict[URIRef, Graph], update: str, shapes: Graph, base_iri: str | None = None
+    current: dict[URIRef, Graph],
+    update: str,
+    shapes: Graph,
+    base_iri: str | None = None,
+    prefixes: dict[str, str] | None = None,
 ) -> tuple[BuildGraphs, UpdateOutcome]:
     """Apply, validate and reason. Raises ProtocolError (400/422) and changes nothing on failure."""
-    new_graphs = apply_update(current, update, base_iri)
+    new_graphs, inserted, deleted = apply_update(current, update, base_iri, prefixes)
     candidate = BuildGraphs(asserted=new_graphs, inferred=Graph())
     asserted = candidate.asserted_union()
     report = validate(asserted, shapes)
     if not report.conforms:
         raise UpdateRejected(report)
     inferred = reason(asserted)
-    inserted, deleted = count_changes(current, new_graphs)
     outcome = UpdateOutcome(len(asserted), len(inferred), inserted, deleted)
     return BuildGraphs(asserted=new_graphs, inferred=inferred), outcome
 

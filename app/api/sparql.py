@@ -202,3 +202,11 @@ async def sparql_post(request: Request, service: Annotated[GraphService, Depends
 )
 async def update_post(request: Request, service: Annotated[GraphService, Depends(get_service)]) -> Response:
     return await handle(request, service, update_route=True)
+
+
+@router.api_route("/sparql", methods=["PUT", "DELETE", "PATCH", "HEAD", "OPTIONS"], include_in_schema=False)
+async def sparql_other_methods() -> Response:
+    # Without this route the router answers 405 with the Allow header of the first /sparql route only (GET).
+    return error_response(
+        ProtocolError(405, "Method Not Allowed: /sparql answers GET and POST.", {"Allow": "GET, POST"})
+    )
