@@ -1,4 +1,10 @@
 # The service image: builds the graph at image build time and serves it.
+# Browser assets for the pages (YASGUI, world map) come from npm in a first stage.
+FROM node:20-slim AS assets
+WORKDIR /assets
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+
 FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 \
@@ -11,6 +17,9 @@ RUN pip install --no-cache-dir .
 COPY ontology ./ontology
 COPY data ./data
 COPY queries ./queries
+COPY templates ./templates
+COPY static ./static
+COPY --from=assets /assets/node_modules ./node_modules
 ENV MIGCOOP_PROJECT_ROOT=/srv/migcoop
 RUN migcoop build
 

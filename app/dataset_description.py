@@ -40,6 +40,21 @@ DUMP_FILES = [
 ]  # fmt: skip
 
 
+MEDIA_TYPE_IRI = "https://www.iana.org/assignments/media-types/"
+DUMP_MEDIA_TYPES = {"ttl": "text/turtle", "nt": "application/n-triples", "jsonld": "application/ld+json",
+                    "nq": "application/n-quads"}  # fmt: skip
+PROV_DERIVED_FROM = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
+
+
+def dump_title(name: str) -> str:
+    """`migcoop-asserted.ttl` -> "Asserted triples, Turtle"."""
+    stem, extension = name.rsplit(".", 1)
+    what = {"all": "Asserted and inferred triples", "asserted": "Asserted triples", "inferred": "Inferred triples",
+            "graphs": "Every named graph"}.get(stem.removeprefix("migcoop-"), stem)  # fmt: skip
+    kind = {"ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD", "nq": "N-Quads"}[extension]
+    return f"{what}, {kind}"
+
+
 @dataclass(frozen=True)
 class DatasetStatistics:
     triples: int
@@ -128,6 +143,8 @@ def void_description(base_url: str, endpoint: str, stats: DatasetStatistics) -> 
         graph.add((distribution, RDF.type, DCAT.Distribution))
         graph.add((distribution, DCAT.downloadURL, dump))
         graph.add((distribution, DCTERMS.license, LICENSE))
+        graph.add((distribution, DCAT.mediaType, URIRef(MEDIA_TYPE_IRI + DUMP_MEDIA_TYPES[name.rsplit(".", 1)[1]])))
+        graph.add((distribution, DCTERMS.title, Literal(dump_title(name), lang="en")))
     for index, (cls, count) in enumerate(stats.classes):
         partition = BNode(f"class{index}")
         graph.add((DATASET, VOID.classPartition, partition))
@@ -144,5 +161,6 @@ def void_description(base_url: str, endpoint: str, stats: DatasetStatistics) -> 
         graph.add((name, VOID.triples, Literal(stats.graphs.get(str(name), 0), datatype=XSD.integer)))
     for code in ("000", "001", "002", "003", "004"):
         graph.add((DATASET, DCTERMS.source, ID[f"source/{code}"]))
+        graph.add((DATASET, PROV_DERIVED_FROM, ID[f"source/{code}"]))
     graph.add((DATASET, FOAF.homepage, URIRef(base_url + "/")))
     return graph

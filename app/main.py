@@ -13,7 +13,7 @@ from fastapi.responses import PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
-from app.api import dataset, health, sparql
+from app.api import dataset, health, pages, queries, resources, sparql
 from app.core.config import get_settings
 from app.service import GraphService
 
@@ -48,6 +48,10 @@ def create_app() -> FastAPI:
     app.include_router(sparql.router)
     app.include_router(dataset.router)
     app.include_router(health.router)
+    app.include_router(resources.router)
+    app.include_router(pages.router)
+    pages.mount_static(app)
+    app.include_router(queries.router)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_request: Request, error: StarletteHTTPException) -> PlainTextResponse:

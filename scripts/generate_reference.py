@@ -34,6 +34,7 @@ CV = Namespace("http://data.europa.eu/m8g/")
 SCHEMA = Namespace("http://schema.org/")
 WD = Namespace("http://www.wikidata.org/entity/")
 EU_CORP = Namespace("http://publications.europa.eu/resource/authority/corporate-body/")
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
 
 PREFIXES = {
     "mc": MC,
@@ -278,8 +279,20 @@ M49_LEVELS = {
 }
 
 
+def read_centroids() -> dict[str, tuple[str, str]]:
+    """Country centre points (WGS84 decimal degrees) by ISO alpha-3 code; each row names its source."""
+    centroids = {}
+    for row in read_csv(CUR_SRC / "country_centroids.csv"):
+        if not row["source"]:
+            raise ValueError(f"centroid of {row['iso3']} cites no source")
+        centroids[row["iso3"]] = (row["lat"], row["long"])
+    return centroids
+
+
 def build_geography() -> Graph:
     graph = new_graph()
+    graph.bind("geo", GEO, replace=True)  # rdflib binds "geo" to GeoSPARQL by default
+    centroids = read_centroids()
     for row in read_csv(REF_SRC / "m49_regions.csv"):
         iri = ID[f"m49/{row['m49']}"]
         graph.add((iri, RDF.type, MC.M49Area))
@@ -311,6 +324,9 @@ def build_geography() -> Graph:
             graph.add((iri, MC.wikidata, WD[row["wikidata_qid"]]))
         if row["eu_country_uri"]:
             graph.add((iri, SKOS.exactMatch, URIRef(row["eu_country_uri"])))
+        lat, long = centroids[row["iso3"]]
+        graph.add((iri, GEO.lat, Literal(lat, datatype=XSD.decimal)))
+        graph.add((iri, GEO.long, Literal(long, datatype=XSD.decimal)))
         graph.add((iri, PROV.wasDerivedFrom, REFERENCE_SOURCE))
 
     for row in read_csv(CUR_SRC / "places.csv"):

@@ -1,0 +1,839 @@
+"""Linked Data: what the server says about one IRI of ours, and as which document.
+
+Every IRI under the base (https://w3id.org/migcoop/) names a thing, not a
+document; app/api/resources.py answers a request for it with a 303 to a
+document about it. This module computes what goes in that document:
+
+- `describe(store, iri)`: the resource's symmetric concise bounded description:
+  every triple with the resource as subject (following blank nodes) or as
+  object. Each triple says whether it is inferred (in the inferred graph and not
+  in the asserted graph) and which asserted named graphs state it (a source
+  document's graph, curation, reference, ontology); the description carries the
+  labels of every resource it links to.
+- `description_triples` / `description_quads`: that description as RDF. Triple
+  formats mark each inferred triple with a reified `rdf:Statement` that is
+  `dct:isPartOf` the inferred graph; quad formats put every triple in the named
+  graphs it comes from.
+- `jsonld_context`: the JSON-LD context published at /context.jsonld, made from
+  the ontology, so that JSON-LD documents are compact.
+- `action_summary`: what an action's page shows (partners, roles, activities,
+  experts, outputs, budget), read with small bounded queries.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from itertools import islice
+
+import pyoxigraph as ox
+from rdflib import Graph as RdfGraph
+
+from app.namespaces import GRAPH_INFERRED, ID, MC, PREFIXES
+from app.store import GRAPH_ASSERTED
+
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCT = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+VOID = "http://rdfs.org/ns/void#"
+GEO = "http://www.w3.org/2003/01/geo/wgs84_pos#"
+SCHEMA = "http://schema.org/"
+TIME = "http://www.w3.org/2006/time#"
+
+# Prefixes for documents (Turtle, TriG, JSON-LD context): the query prefixes less `id:`
+# (our IRIs contain "/", written relative to @base instead), plus a few more.
+DOCUMENT_PREFIXES: dict[str, str] = {
+    **{key: value for key, value in PREFIXES.items() if key != "id"},
+    "foaf": FOAF,
+    "void": VOID,
+    "geo": GEO,
+    "cv": "http://data.europa.eu/m8g/",
+    "wd": "http://www.wikidata.org/entity/",
+}
+
+RDF_TYPE = ox.NamedNode(RDF + "type")
+RDFS_LABEL = ox.NamedNode(RDFS + "label")
+SKOS_PREF_LABEL = ox.NamedNode(SKOS + "prefLabel")
+INFERRED = str(GRAPH_INFERRED)
+ASSERTED = str(GRAPH_ASSERTED)
+DATASET_IRI = str(ID["dataset"])
+LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+
+MAX_INCOMING_QUADS = 20_000  # a bound on what one description reads (the largest today is ~1,500)
+MAX_BLANK_NODES = 500
+
+Subject = ox.NamedNode | ox.BlankNode
+Term = ox.NamedNode | ox.BlankNode | ox.Literal
+
+# Labels of the terms of other vocabularies that descriptions use, for pages.
+EXTERNAL_LABELS = {
+    RDF + "type": "type",
+    RDFS + "label": "label",
+    RDFS + "subClassOf": "subclass of",
+    RDFS + "subPropertyOf": "subproperty of",
+    RDFS + "domain": "domain",
+    RDFS + "range": "range",
+    OWL + "inverseOf": "inverse of",
+    OWL + "Class": "OWL class",
+    OWL + "ObjectProperty": "object property",
+    OWL + "DatatypeProperty": "datatype property",
+    DCT + "title": "title",
+    DCT + "description": "description",
+    DCT + "alternative": "alternative name",
+    DCT + "isPartOf": "is part of",
+    DCT + "hasPart": "has part",
+    DCT + "spatial": "spatial coverage",
+    DCT + "temporal": "temporal coverage",
+    DCT + "subject": "subject",
+    DCT + "relation": "related to",
+    DCT + "publisher": "publisher",
+    DCT + "type": "kind",
+    DCT + "license": "licence",
+    DCT + "created": "created",
+    DCT + "creator": "creator",
+    DCT + "source": "source",
+    DCT + "Location": "location",
+    SKOS + "prefLabel": "preferred label",
+    SKOS + "altLabel": "alternative label",
+    SKOS + "definition": "definition",
+    SKOS + "notation": "notation",
+    SKOS + "editorialNote": "editorial note",
+    SKOS + "inScheme": "in scheme",
+    SKOS + "broader": "broader concept",
+    SKOS + "narrower": "narrower concept",
+    SKOS + "broaderTransitive": "broader concept (transitively)",
+    SKOS + "narrowerTransitive": "narrower concept (transitively)",
+    SKOS + "exactMatch": "exact match",
+    SKOS + "closeMatch": "close match",
+    SKOS + "broadMatch": "broad match",
+    SKOS + "relatedMatch": "related match",
+    SKOS + "topConceptOf": "top concept of",
+    SKOS + "hasTopConcept": "has top concept",
+    SKOS + "Concept": "concept",
+    SKOS + "ConceptScheme": "concept scheme",
+    PROV + "wasDerivedFrom": "derived from",
+    PROV + "wasGeneratedBy": "generated by",
+    PROV + "generated": "generated",
+    PROV + "qualifiedAssociation": "qualified association",
+    PROV + "wasAssociatedWith": "associated with",
+    PROV + "agent": "agent",
+    PROV + "hadRole": "had role",
+    PROV + "atLocation": "at location",
+    PROV + "wasInformedBy": "informed by",
+    PROV + "Activity": "activity (PROV)",
+    PROV + "Entity": "entity (PROV)",
+    PROV + "Association": "association (PROV)",
+    PROV + "Role": "role (PROV)",
+    "http://www.w3.org/ns/org#Organization": "organisation",
+    "http://www.w3.org/ns/org#FormalOrganization": "formal organisation",
+    "http://www.w3.org/ns/org#subOrganizationOf": "part of organisation",
+    "http://www.w3.org/ns/org#hasSubOrganization": "has sub-organisation",
+    "http://www.w3.org/ns/org#transitiveSubOrganizationOf": "part of organisation (transitively)",
+    "http://www.w3.org/ns/org#classification": "classification",
+    "http://data.europa.eu/m8g/PublicOrganisation": "public organisation",
+    TIME + "hasBeginning": "beginning",
+    TIME + "hasEnd": "end",
+    TIME + "inXSDDate": "date",
+    TIME + "inXSDgYear": "year",
+    TIME + "inXSDgYearMonth": "month",
+    TIME + "Instant": "instant",
+    TIME + "ProperInterval": "interval",
+    SCHEMA + "value": "amount",
+    SCHEMA + "currency": "currency",
+    SCHEMA + "MonetaryAmount": "monetary amount",
+    GEO + "lat": "latitude",
+    GEO + "long": "longitude",
+    FOAF + "Document": "document",
+    FOAF + "primaryTopic": "primary topic",
+}
+
+
+# --- IRIs and paths -------------------------------------------------------------
+
+
+def path_for(iri: str, base_iri: str) -> str | None:
+    """The server path of one of our IRIs (`https://w3id.org/migcoop/id/x` -> `/id/x`); None for others.
+
+    Hash IRIs resolve to the document named by the part before the `#`.
+    """
+    if not iri.startswith(base_iri):
+        return None
+    return "/" + iri[len(base_iri) :].split("#", 1)[0]
+
+
+def page_for(iri: str, base_iri: str) -> str | None:
+    """Where a browser reads about one of our IRIs: its HTML document (no redirect on the way)."""
+    path = path_for(iri, base_iri)
+    if path is None:
+        return None
+    if path.startswith("/id/") and len(path) > len("/id/"):
+        return "/doc/" + path[len("/id/") :] + ".html"
+    if path == "/ontology" or path.startswith("/ontology/"):
+        fragment = iri.split("#", 1)[1] if "#" in iri else ""
+        return "/ontology.html" + (f"#{fragment}" if fragment else "")
+    return path
+
+
+def curie(iri: str) -> str:
+    """`mc:Action` for a term of a known vocabulary, the IRI itself otherwise."""
+    for prefix, namespace in DOCUMENT_PREFIXES.items():
+        if iri.startswith(namespace) and len(iri) > len(namespace):
+            local = iri[len(namespace) :]
+            if "/" not in local and "#" not in local:
+                return f"{prefix}:{local}"
+    return iri
+
+
+# --- the description -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One triple of a description."""
+
+    subject: Subject
+    predicate: ox.NamedNode
+    object: Term
+    inferred: bool  # in the inferred graph and not asserted
+    graphs: tuple[str, ...]  # the asserted named graphs that state it (source, curation, reference, ...)
+
+    @property
+    def triple(self) -> ox.Triple:
+        return ox.Triple(self.subject, self.predicate, self.object)
+
+
+@dataclass
+class Description:
+    """A resource's concise bounded description, with labels for everything it links to."""
+
+    iri: str
+    outgoing: list[Fact]  # the resource as subject, then facts about the blank nodes it points to
+    incoming: list[Fact]  # the resource as object
+    labels: dict[str, str] = field(default_factory=dict)
+    truncated: bool = False
+
+    @property
+    def node(self) -> ox.NamedNode:
+        return ox.NamedNode(self.iri)
+
+    @property
+    def facts(self) -> list[Fact]:
+        return self.outgoing + self.incoming
+
+    def own(self) -> list[Fact]:
+        """Facts with the resource itself as subject."""
+        return [fact for fact in self.outgoing if fact.subject == self.node]
+
+    def values(self, predicate: str, *, asserted_only: bool = False) -> list[Term]:
+        return [
+            fact.object
+            for fact in self.own()
+            if fact.predicate.value == predicate and not (asserted_only and fact.inferred)
+        ]
+
+    @property
+    def types(self) -> list[str]:
+        return [term.value for term in self.values(RDF_TYPE.value) if isinstance(term, ox.NamedNode)]
+
+    @property
+    def asserted_types(self) -> list[str]:
+        return [t.value for t in self.values(RDF_TYPE.value, asserted_only=True) if isinstance(t, ox.NamedNode)]
+
+    @property
+    def label(self) -> str:
+        return self.labels.get(self.iri) or self.iri
+
+    def label_of(self, term: Term | str) -> str:
+        key = term if isinstance(term, str) else term.value
+        return self.labels.get(key) or EXTERNAL_LABELS.get(key) or curie(key)
+
+    @property
+    def graphs(self) -> list[str]:
+        """Every asserted named graph that states one of the resource's own facts."""
+        return sorted({graph for fact in self.own() for graph in fact.graphs})
+
+    @property
+    def inferred_count(self) -> int:
+        return sum(1 for fact in self.facts if fact.inferred)
+
+
+def graph_key(graph: ox.NamedNode | ox.BlankNode | ox.DefaultGraph) -> str:
+    return "" if isinstance(graph, ox.DefaultGraph) else graph.value
+
+
+def facts_from(quads: Iterable[ox.Quad]) -> list[Fact]:
+    """Group quads by triple: keep the triples of the default graph, note inferred and stating graphs."""
+    graphs_of: dict[tuple[Subject, ox.NamedNode, Term], set[str]] = defaultdict(set)
+    for quad in quads:
+        graphs_of[(quad.subject, quad.predicate, quad.object)].add(graph_key(quad.graph_name))
+    facts = []
+    for (subject, predicate, obj), names in graphs_of.items():
+        if "" not in names:
+            continue  # only what the dataset's default graph serves
+        inferred = INFERRED in names and ASSERTED not in names
+        stated = tuple(sorted(name for name in names if name not in ("", INFERRED, ASSERTED)))
+        facts.append(Fact(subject, predicate, obj, inferred, stated))
+    return sorted(facts, key=lambda f: (f.predicate.value, str(f.subject), str(f.object)))
+
+
+def exists(store: ox.Store, iri: str) -> bool:
+    """Whether the graph mentions the IRI as a subject or an object."""
+    node = ox.NamedNode(iri)
+    return (
+        next(iter(store.quads_for_pattern(node, None, None, ox.DefaultGraph())), None) is not None
+        or next(iter(store.quads_for_pattern(None, None, node, ox.DefaultGraph())), None) is not None
+    )
+
+
+def label_in_store(store: ox.Store, node: ox.NamedNode) -> str | None:
+    """The English (or untagged) rdfs:label, else skos:prefLabel, of a node."""
+    for predicate in (RDFS_LABEL, SKOS_PREF_LABEL):
+        best = None
+        for quad in store.quads_for_pattern(node, predicate, None, ox.DefaultGraph()):
+            literal = quad.object
+            if not isinstance(literal, ox.Literal):
+                continue
+            if literal.language in (None, "en") and (best is None or literal.value < best):
+                best = literal.value
+        if best is not None:
+            return best
+    return None
+
+
+def describe(store: ox.Store, iri: str) -> Description | None:
+    """The symmetric concise bounded description of an IRI, or None if the graph does not mention it."""
+    node = ox.NamedNode(iri)
+    outgoing = facts_from(store.quads_for_pattern(node, None, None, None))
+    incoming_quads = list(islice(store.quads_for_pattern(None, None, node, None), MAX_INCOMING_QUADS + 1))
+    truncated = len(incoming_quads) > MAX_INCOMING_QUADS
+    incoming = facts_from(incoming_quads[:MAX_INCOMING_QUADS])
+    if not outgoing and not incoming:
+        return None
+    # Follow blank nodes (OWL restrictions and lists in the ontology), as a CBD does.
+    seen: set[str] = set()
+    pending = [fact.object for fact in outgoing if isinstance(fact.object, ox.BlankNode)]
+    while pending and len(seen) < MAX_BLANK_NODES:
+        blank = pending.pop()
+        if blank.value in seen:
+            continue
+        seen.add(blank.value)
+        more = facts_from(store.quads_for_pattern(blank, None, None, None))
+        outgoing.extend(more)
+        pending.extend(fact.object for fact in more if isinstance(fact.object, ox.BlankNode))
+    description = Description(iri, outgoing, incoming, truncated=truncated)
+    description.labels = collect_labels(store, description.facts, iri)
+    return description
+
+
+def collect_labels(store: ox.Store, facts: Iterable[Fact], iri: str) -> dict[str, str]:
+    nodes: set[str] = {iri}
+    for fact in facts:
+        nodes.add(fact.predicate.value)
+        for term in (fact.subject, fact.object):
+            if isinstance(term, ox.NamedNode):
+                nodes.add(term.value)
+    labels = {}
+    for value in nodes:
+        label = label_in_store(store, ox.NamedNode(value))
+        if label is not None:
+            labels[value] = label
+    return labels
+
+
+def synthetic_description(iri: str, triples: Iterable[ox.Triple], labels: dict[str, str]) -> Description:
+    """A description of a resource the server states itself (the dataset, a named graph)."""
+    facts = [Fact(t.subject, t.predicate, t.object, False, ()) for t in triples]
+    facts.sort(key=lambda f: (f.predicate.value, str(f.subject), str(f.object)))
+    node = ox.NamedNode(iri)
+    return Description(
+        iri,
+        [fact for fact in facts if fact.subject == node],
+        [fact for fact in facts if fact.subject != node],
+        labels=dict(labels),
+    )
+
+
+# --- as RDF ----------------------------------------------------------------------
+
+
+def label_triples(description: Description) -> list[ox.Triple]:
+    """`rdfs:label` of every linked resource of ours, so a client can show names, not IRIs."""
+    linked: set[str] = set()
+    for fact in description.facts:
+        for term in (fact.subject, fact.object):
+            if isinstance(term, ox.NamedNode) and term.value != description.iri:
+                linked.add(term.value)
+    return [
+        ox.Triple(ox.NamedNode(value), RDFS_LABEL, ox.Literal(description.labels[value], language="en"))
+        for value in sorted(linked)
+        if value in description.labels
+    ]
+
+
+def document_triples(description: Description, document_url: str, formats: dict[str, str]) -> list[ox.Triple]:
+    """What a document says about itself: its topic, licence, dataset and other formats."""
+    document = ox.NamedNode(document_url)
+    triples = [
+        ox.Triple(document, RDF_TYPE, ox.NamedNode(FOAF + "Document")),
+        ox.Triple(document, ox.NamedNode(FOAF + "primaryTopic"), description.node),
+        ox.Triple(document, ox.NamedNode(DCT + "license"), ox.NamedNode(LICENSE)),
+        ox.Triple(document, ox.NamedNode(VOID + "inDataset"), ox.NamedNode(DATASET_IRI)),
+    ]
+    for url in formats.values():
+        if url != document_url:
+            triples.append(ox.Triple(document, ox.NamedNode(DCT + "hasFormat"), ox.NamedNode(url)))
+    return triples
+
+
+def description_triples(description: Description, document_url: str, formats: dict[str, str]) -> list[ox.Triple]:
+    """The description as triples: the CBD, labels of linked resources, the document's own
+    metadata, and one reified statement per inferred triple saying it is part of the inferred graph."""
+    triples = [fact.triple for fact in description.facts]
+    triples += label_triples(description)
+    triples += document_triples(description, document_url, formats)
+    inferred_graph = ox.NamedNode(INFERRED)
+    for index, fact in enumerate(fact for fact in description.facts if fact.inferred):
+        statement = ox.BlankNode(f"inferred{index}")
+        triples += [
+            ox.Triple(statement, RDF_TYPE, ox.NamedNode(RDF + "Statement")),
+            ox.Triple(statement, ox.NamedNode(RDF + "subject"), fact.subject),
+            ox.Triple(statement, ox.NamedNode(RDF + "predicate"), fact.predicate),
+            ox.Triple(statement, ox.NamedNode(RDF + "object"), fact.object),
+            ox.Triple(statement, ox.NamedNode(DCT + "isPartOf"), inferred_graph),
+        ]
+    return list(dict.fromkeys(triples))
+
+
+def description_quads(description: Description, document_url: str, formats: dict[str, str]) -> list[ox.Quad]:
+    """The description as quads: each triple in the named graphs it comes from
+    (a source document's graph, curation, reference, ontology, or the inferred graph)."""
+    quads: list[ox.Quad] = []
+    for fact in description.facts:
+        graphs = [INFERRED] if fact.inferred else list(fact.graphs) or [ASSERTED]
+        quads += [ox.Quad(fact.subject, fact.predicate, fact.object, ox.NamedNode(g)) for g in graphs]
+    quads += [ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in label_triples(description)]
+    quads += [
+        ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
+        for t in document_triples(description, document_url, formats)
+    ]
+    return list(dict.fromkeys(quads))
+
+
+OX_FORMATS = {
+    "text/turtle": ox.RdfFormat.TURTLE,
+    "application/n-triples": ox.RdfFormat.N_TRIPLES,
+    "application/rdf+xml": ox.RdfFormat.RDF_XML,
+    "application/trig": ox.RdfFormat.TRIG,
+    "application/n-quads": ox.RdfFormat.N_QUADS,
+}
+QUAD_MEDIA_TYPES = {"application/trig", "application/n-quads"}
+
+
+def serialize(
+    triples_or_quads: list[ox.Triple] | list[ox.Quad],
+    media_type: str,
+    *,
+    context: dict | None = None,
+    context_url: str | None = None,
+) -> bytes:
+    """Serialise triples (or quads, for TriG and N-Quads) in one of the document formats.
+
+    Turtle and TriG use the usual prefixes and IRIs relative to our instance namespace;
+    JSON-LD is compacted with our context and points at its published URL.
+    """
+    if media_type == "application/ld+json":
+        return to_jsonld(triples_or_quads, context or {}, context_url)
+    rdf_format = OX_FORMATS[media_type]
+    if rdf_format not in (ox.RdfFormat.TURTLE, ox.RdfFormat.TRIG):
+        return ox.serialize(triples_or_quads, format=rdf_format)
+    used = {namespace for term in terms_of(triples_or_quads) for namespace in DOCUMENT_PREFIXES.values()
+            if term.startswith(namespace)}  # fmt: skip
+    prefixes = {prefix: namespace for prefix, namespace in DOCUMENT_PREFIXES.items() if namespace in used}
+    body = ox.serialize(triples_or_quads, format=rdf_format, prefixes=prefixes, base_iri=str(ID))
+    # The serialiser writes the prefixes relative to the base too (`</migcoop/ontology#>`):
+    # valid, but a reader expects them absolute, so the header is written here.
+    lines = body.decode("utf-8").splitlines(keepends=True)
+    start = next((i for i, line in enumerate(lines) if not line.startswith(("@base", "@prefix"))), len(lines))
+    header = f"@base <{ID}> .\n" + "".join(f"@prefix {p}: <{n}> .\n" for p, n in sorted(prefixes.items()))
+    return (header + "\n" + "".join(lines[start:])).encode("utf-8")
+
+
+def terms_of(statements: Iterable[ox.Triple] | Iterable[ox.Quad]) -> set[str]:
+    found = set()
+    for statement in statements:
+        for term in (statement.subject, statement.predicate, statement.object):
+            if isinstance(term, ox.NamedNode):
+                found.add(term.value)
+            elif isinstance(term, ox.Literal):
+                found.add(term.datatype.value)
+    return found
+
+
+def to_jsonld(triples: Iterable[ox.Triple] | Iterable[ox.Quad], context: dict, context_url: str | None) -> bytes:
+    graph = RdfGraph()
+    triples = [ox.Triple(t.subject, t.predicate, t.object) for t in triples]
+    graph.parse(data=ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), format="nt")
+    text = graph.serialize(format="json-ld", context=context, auto_compact=True)
+    document = json.loads(text)
+    if context_url:
+        document["@context"] = context_url
+    return (json.dumps(document, ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+# --- the JSON-LD context ------------------------------------------------------------
+
+# Terms of other vocabularies that descriptions use, with how their values are written.
+EXTERNAL_TERMS: dict[str, dict[str, str] | str] = {
+    "label": {"@id": "rdfs:label"},
+    "title": {"@id": "dct:title"},
+    "description": {"@id": "dct:description"},
+    "alternative": {"@id": "dct:alternative"},
+    "prefLabel": {"@id": "skos:prefLabel"},
+    "altLabel": {"@id": "skos:altLabel"},
+    "definition": {"@id": "skos:definition"},
+    "notation": {"@id": "skos:notation", "@language": None},  # type: ignore[dict-item]
+    "editorialNote": {"@id": "skos:editorialNote"},
+    "inScheme": {"@id": "skos:inScheme", "@type": "@id"},
+    "broader": {"@id": "skos:broader", "@type": "@id"},
+    "narrower": {"@id": "skos:narrower", "@type": "@id"},
+    "exactMatch": {"@id": "skos:exactMatch", "@type": "@id"},
+    "closeMatch": {"@id": "skos:closeMatch", "@type": "@id"},
+    "wasDerivedFrom": {"@id": "prov:wasDerivedFrom", "@type": "@id"},
+    "wasGeneratedBy": {"@id": "prov:wasGeneratedBy", "@type": "@id"},
+    "isPartOf": {"@id": "dct:isPartOf", "@type": "@id"},
+    "hasPart": {"@id": "dct:hasPart", "@type": "@id"},
+    "hasBeginning": {"@id": "time:hasBeginning", "@type": "@id"},
+    "hasEnd": {"@id": "time:hasEnd", "@type": "@id"},
+    "primaryTopic": {"@id": "foaf:primaryTopic", "@type": "@id"},
+    "license": {"@id": "dct:license", "@type": "@id"},
+    "hasFormat": {"@id": "dct:hasFormat", "@type": "@id"},
+    "inDataset": {"@id": "void:inDataset", "@type": "@id"},
+    "value": {"@id": "schema:value"},
+    "currency": {"@id": "schema:currency", "@language": None},  # type: ignore[dict-item]
+    "lat": {"@id": "geo:lat"},
+    "long": {"@id": "geo:long"},
+    "Document": "foaf:Document",
+    "Statement": "rdf:Statement",
+    "Concept": "skos:Concept",
+    "ConceptScheme": "skos:ConceptScheme",
+    "Organization": "org:Organization",
+    "Instant": "time:Instant",
+    "ProperInterval": "time:ProperInterval",
+}
+DATATYPE_TERMS = {XSD + "date": "xsd:date", XSD + "gYear": "xsd:gYear", XSD + "gYearMonth": "xsd:gYearMonth"}
+
+
+def jsonld_context(store: ox.Store) -> dict:
+    """The JSON-LD context: our prefixes, every class and property of the ontology as a
+    short term (object properties take IRIs, dated properties their datatype), and the
+    common terms of the vocabularies we reuse. English is the default language."""
+    context: dict = {"@version": 1.1, "@language": "en"}
+    context.update(DOCUMENT_PREFIXES)
+    ontology = ox.NamedNode(str(ID["graph/ontology"]))
+    kinds: dict[str, set[str]] = defaultdict(set)
+    ranges: dict[str, str] = {}
+    for quad in store.quads_for_pattern(None, RDF_TYPE, None, ontology):
+        if isinstance(quad.subject, ox.NamedNode) and quad.subject.value.startswith(str(MC)):
+            kinds[quad.subject.value].add(quad.object.value)
+    for quad in store.quads_for_pattern(None, ox.NamedNode(RDFS + "range"), None, ontology):
+        if isinstance(quad.object, ox.NamedNode):
+            ranges[quad.subject.value] = quad.object.value
+    terms: dict = {}
+    for iri in sorted(kinds):
+        name = iri[len(str(MC)) :]
+        compact = f"mc:{name}"
+        if OWL + "Class" in kinds[iri]:
+            terms[name] = compact
+        elif OWL + "ObjectProperty" in kinds[iri]:
+            terms[name] = {"@id": compact, "@type": "@id"}
+        elif OWL + "DatatypeProperty" in kinds[iri]:
+            datatype = DATATYPE_TERMS.get(ranges.get(iri, ""))
+            terms[name] = {"@id": compact, "@type": datatype} if datatype else {"@id": compact}
+        elif OWL + "AnnotationProperty" in kinds[iri]:
+            terms[name] = {"@id": compact, "@type": "@id"}
+    for name, definition in EXTERNAL_TERMS.items():
+        terms.setdefault(name, definition)
+    context.update(terms)
+    return {"@context": context}
+
+
+# --- what an action's page shows --------------------------------------------------
+
+
+def sparql_rows(store: ox.Store, query: str, iri: str) -> list[dict[str, str]]:
+    """Run a small query with `$this` bound to the IRI; each row maps variable names to plain values."""
+    header = "".join(f"PREFIX {prefix}: <{namespace}>\n" for prefix, namespace in DOCUMENT_PREFIXES.items())
+    text = header + query.replace("$this", f"<{iri}>")
+    solutions = store.query(text)
+    names = [variable.value for variable in solutions.variables]
+    rows = []
+    for solution in solutions:
+        row = {}
+        for name in names:
+            term = solution[name]
+            if term is not None:
+                row[name] = term.value
+        rows.append(row)
+    return rows
+
+
+@dataclass
+class Link:
+    iri: str
+    label: str
+
+
+@dataclass
+class ActivityEntry:
+    iri: str
+    label: str
+    kind: str
+    start: str | None
+    end: str | None
+    period: str | None
+    status: str | None
+    places: list[Link]
+    organisations: list[tuple[str, Link]]  # (role label, organisation)
+
+
+@dataclass
+class ExpertEntry:
+    iri: str
+    label: str
+    country: Link | None
+    sector: str | None
+    provider: Link | None
+    number: str | None
+
+
+@dataclass
+class OutputEntry:
+    iri: str
+    label: str
+    kind: str
+    milestones: list[tuple[str, str]]  # (date, status label)
+
+
+@dataclass
+class FundingEntry:
+    iri: str
+    label: str
+    funder: Link | None
+    instrument: Link | None
+    share: str | None
+
+
+@dataclass
+class ActionSummary:
+    programme: Link | None
+    period: str | None
+    start: str | None
+    end: str | None
+    ongoing_as_of: str | None
+    status: str | None
+    partner_countries: list[Link]
+    themes: list[Link]
+    roles: list[tuple[str, list[Link]]]  # (role label, organisations)
+    activities: list[ActivityEntry]
+    experts: list[ExpertEntry]
+    outputs: list[OutputEntry]
+    budget: tuple[str, str] | None  # (amount, currency)
+    funding: list[FundingEntry]
+    follows: list[Link]
+    followed_by: list[Link]
+    related: list[Link]
+
+
+def _links(rows: Iterable[dict[str, str]], iri: str = "x", label: str = "xLabel") -> list[Link]:
+    seen: dict[str, Link] = {}
+    for row in rows:
+        if iri in row and row[iri] not in seen:
+            seen[row[iri]] = Link(row[iri], row.get(label) or curie(row[iri]))
+    return sorted(seen.values(), key=lambda link: link.label.lower())
+
+
+def _grouped(rows: list[dict[str, str]], key: str) -> Iterator[tuple[str, list[dict[str, str]]]]:
+    groups: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in rows:
+        groups[row[key]].append(row)
+    yield from groups.items()
+
+
+ASSERTED_GRAPH = f"<{ASSERTED}>"
+
+
+def action_summary(store: ox.Store, iri: str) -> ActionSummary:
+    one = sparql_rows(
+        store,
+        """SELECT ?programme ?programmeLabel ?period ?start ?end ?ongoing ?statusLabel WHERE {
+             OPTIONAL { $this mc:partOfProgramme ?programme . ?programme rdfs:label ?programmeLabel }
+             OPTIONAL { $this mc:period ?p . ?p rdfs:label ?period .
+                        OPTIONAL { ?p mc:startDate ?start } OPTIONAL { ?p mc:endDate ?end } }
+             OPTIONAL { $this mc:ongoingAsOf ?ongoing }
+             OPTIONAL { $this mc:activityStatus ?status . ?status rdfs:label ?statusLabel }
+           } LIMIT 1""",
+        iri,
+    )
+    head = one[0] if one else {}
+    programme = Link(head["programme"], head.get("programmeLabel", "")) if "programme" in head else None
+
+    partners = _links(
+        sparql_rows(store, "SELECT ?x ?xLabel WHERE { $this mc:partnerCountry ?x . ?x rdfs:label ?xLabel }", iri)
+    )
+    themes = _links(
+        sparql_rows(store, "SELECT ?x ?xLabel WHERE { $this mc:thematicArea ?x . ?x rdfs:label ?xLabel }", iri)
+    )
+
+    role_rows = sparql_rows(
+        store,
+        """SELECT ?x ?xLabel ?roleLabel WHERE {
+             $this mc:hasParticipation ?p . ?p mc:agent ?x ; mc:role ?role .
+             ?x rdfs:label ?xLabel . ?role rdfs:label ?roleLabel }""",
+        iri,
+    )
+    roles = sorted(((role, _links(rows)) for role, rows in _grouped(role_rows, "roleLabel")), key=lambda r: r[0])
+
+    activity_rows = sparql_rows(
+        store,
+        f"""SELECT ?a ?label ?kindLabel ?start ?end ?period ?statusLabel WHERE {{
+             ?a mc:partOfAction $this ; rdfs:label ?label .
+             OPTIONAL {{ GRAPH {ASSERTED_GRAPH} {{ ?a a ?kind }} ?kind rdfs:label ?kindLabel }}
+             OPTIONAL {{ ?a mc:period ?p . ?p rdfs:label ?period .
+                        OPTIONAL {{ ?p mc:startDate ?start }} OPTIONAL {{ ?p mc:endDate ?end }} }}
+             OPTIONAL {{ ?a mc:eventStatus ?status . ?status rdfs:label ?statusLabel }}
+           }} ORDER BY ?start ?a""",
+        iri,
+    )
+    place_rows = sparql_rows(
+        store,
+        f"""SELECT ?a ?x ?xLabel WHERE {{
+             ?a mc:partOfAction $this . GRAPH {ASSERTED_GRAPH} {{ ?a mc:heldIn ?x }} ?x rdfs:label ?xLabel }}""",
+        iri,
+    )
+    activity_org_rows = sparql_rows(
+        store,
+        """SELECT ?a ?x ?xLabel ?roleLabel WHERE {
+             ?a mc:partOfAction $this ; mc:hasParticipation ?p . ?p mc:agent ?x ; mc:role ?role .
+             ?x rdfs:label ?xLabel . ?role rdfs:label ?roleLabel }""",
+        iri,
+    )
+    places = dict(_grouped(place_rows, "a"))
+    organisations = dict(_grouped(activity_org_rows, "a"))
+    activities: dict[str, ActivityEntry] = {}
+    for row in activity_rows:
+        if row["a"] in activities:
+            continue
+        activities[row["a"]] = ActivityEntry(
+            iri=row["a"],
+            label=row["label"],
+            kind=row.get("kindLabel", "activity"),
+            start=row.get("start"),
+            end=row.get("end"),
+            period=row.get("period"),
+            status=row.get("statusLabel"),
+            places=_links(places.get(row["a"], [])),
+            organisations=sorted(
+                ((r["roleLabel"], Link(r["x"], r["xLabel"])) for r in organisations.get(row["a"], [])),
+                key=lambda item: (item[0], item[1].label),
+            ),
+        )
+
+    expert_rows = sparql_rows(
+        store,
+        """SELECT ?d ?label ?country ?countryLabel ?sectorLabel ?org ?orgLabel ?n WHERE {
+             $this mc:hasExpertDeployment ?d . ?d rdfs:label ?label .
+             OPTIONAL { ?d mc:originCountry ?country . ?country rdfs:label ?countryLabel }
+             OPTIONAL { ?d mc:originSector ?sector . ?sector rdfs:label ?sectorLabel }
+             OPTIONAL { ?d mc:providedBy ?org . ?org rdfs:label ?orgLabel }
+             OPTIONAL { ?d mc:numberOfExperts ?n }
+           } ORDER BY ?label""",
+        iri,
+    )
+    experts = [
+        ExpertEntry(
+            iri=row["d"],
+            label=row["label"],
+            country=Link(row["country"], row["countryLabel"]) if "country" in row else None,
+            sector=row.get("sectorLabel"),
+            provider=Link(row["org"], row["orgLabel"]) if "org" in row else None,
+            number=row.get("n"),
+        )
+        for row in {row["d"]: row for row in expert_rows}.values()
+    ]
+
+    output_rows = sparql_rows(
+        store,
+        f"""SELECT ?o ?label ?kindLabel ?date ?statusLabel WHERE {{
+             ?o prov:wasGeneratedBy $this ; rdfs:label ?label .
+             OPTIONAL {{ GRAPH {ASSERTED_GRAPH} {{ ?o a ?kind }} ?kind rdfs:label ?kindLabel }}
+             OPTIONAL {{ ?o mc:hasMilestone ?m . ?m mc:date ?date ; mc:status ?s . ?s rdfs:label ?statusLabel }}
+           }} ORDER BY ?label ?date""",
+        iri,
+    )
+    outputs = []
+    for output, rows in _grouped(output_rows, "o"):
+        milestones = sorted({(r["date"], r["statusLabel"]) for r in rows if "date" in r})
+        outputs.append(OutputEntry(output, rows[0]["label"], rows[0].get("kindLabel", "output"), milestones))
+
+    budget_rows = sparql_rows(
+        store,
+        "SELECT ?value ?currency WHERE { $this mc:budget ?b . ?b schema:value ?value ; schema:currency ?currency }",
+        iri,
+    )
+    budget = (budget_rows[0]["value"], budget_rows[0]["currency"]) if budget_rows else None
+    funding_rows = sparql_rows(
+        store,
+        """SELECT ?f ?label ?funder ?funderLabel ?instrument ?instrumentLabel ?share WHERE {
+             $this mc:hasFundingContribution ?f . ?f rdfs:label ?label .
+             OPTIONAL { ?f mc:funder ?funder . ?funder rdfs:label ?funderLabel }
+             OPTIONAL { ?f mc:instrument ?instrument . ?instrument rdfs:label ?instrumentLabel }
+             OPTIONAL { ?f mc:shareOfBudget ?share }
+           } ORDER BY ?label""",
+        iri,
+    )
+    funding = [
+        FundingEntry(
+            iri=row["f"],
+            label=row["label"],
+            funder=Link(row["funder"], row["funderLabel"]) if "funder" in row else None,
+            instrument=Link(row["instrument"], row["instrumentLabel"]) if "instrument" in row else None,
+            share=row.get("share"),
+        )
+        for row in funding_rows
+    ]
+
+    def linked(predicate: str) -> list[Link]:
+        return _links(
+            sparql_rows(store, f"SELECT ?x ?xLabel WHERE {{ $this {predicate} ?x . ?x rdfs:label ?xLabel }}", iri)
+        )
+
+    return ActionSummary(
+        programme=programme,
+        period=head.get("period"),
+        start=head.get("start"),
+        end=head.get("end"),
+        ongoing_as_of=head.get("ongoing"),
+        status=head.get("statusLabel"),
+        partner_countries=partners,
+        themes=themes,
+        roles=roles,
+        activities=list(activities.values()),
+        experts=experts,
+        outputs=outputs,
+        budget=budget,
+        funding=funding,
+        follows=linked("mc:follows"),
+        followed_by=linked("mc:precedes"),
+        related=linked("mc:relatedInitiative"),
+    )
+
+
+def is_action(description: Description) -> bool:
+    return str(MC.Action) in description.types
