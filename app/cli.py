@@ -12,19 +12,29 @@ def progress(message: str) -> None:
     print(message, file=sys.stderr, flush=True)
 
 
-def command_build(_args: argparse.Namespace) -> int:
+def command_build(args: argparse.Namespace) -> int:
     from app.build import BuildFailed, build
     from app.load import LoadError
+    from app.store_remote import build_target
 
     settings = get_settings()
+    engine = args.engine or settings.build_engine
     try:
-        result = build(settings.ontology_dir, settings.data_dir, settings.store_path, settings.dumps_path, progress)
+        result = build(
+            settings.ontology_dir,
+            settings.data_dir,
+            settings.store_path,
+            settings.dumps_path,
+            progress,
+            engine,
+            target=build_target(settings),
+        )
     except (BuildFailed, LoadError) as failure:
         print(str(failure), file=sys.stderr)
         return 1
     print(f"asserted triples: {result.asserted_triples}")
     print(f"inferred triples: {result.inferred_triples}")
-    print(f"store: {settings.store_path}")
+    print(f"store: {settings.remote_store_url if settings.store_backend == 'remote' else settings.store_path}")
     print(f"dumps: {settings.dumps_path}")
     return 0
 
@@ -51,12 +61,15 @@ def command_validate(_args: argparse.Namespace) -> int:
 def command_stats(_args: argparse.Namespace) -> int:
     from app.stats import class_counts, graph_counts
     from app.store import OxigraphStore
+    from app.store_remote import build_target
 
     settings = get_settings()
-    if not settings.store_path.exists():
+    store = build_target(settings)  # the remote store, with MIGCOOP_STORE_BACKEND=remote
+    if store is None and not settings.store_path.exists():
         print(f"No store at {settings.store_path}: run `migcoop build` first.", file=sys.stderr)
         return 1
-    store = OxigraphStore.open(settings.store_path, read_only=True)
+    if store is None:
+        store = OxigraphStore.open(settings.store_path, read_only=True)
     print("Triples per graph")
     for name, count in graph_counts(store):
         print(f"  {count:>8}  {name}")
@@ -79,9 +92,14 @@ def command_serve(args: argparse.Namespace) -> int:
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="migcoop", description="Migration Cooperation knowledge graph")
     commands = root.add_subparsers(dest="command", required=True)
-    commands.add_parser("build", help="load, validate, reason, write the store and the dumps").set_defaults(
-        func=command_build
+    build = commands.add_parser("build", help="load, validate, reason, write the store and the dumps")
+    build.add_argument(
+        "--engine",
+        choices=["reference", "fast"],
+        help="validation and reasoning engines: fast (the default) or reference (pyshacl, owlrl); "
+        "default: the MIGCOOP_BUILD_ENGINE setting, else fast",
     )
+    build.set_defaults(func=command_build)
     commands.add_parser("validate", help="check the data against the SHACL shapes").set_defaults(func=command_validate)
     commands.add_parser("stats", help="counts per graph and per class").set_defaults(func=command_stats)
     serve = commands.add_parser("serve", help="serve the SPARQL endpoint with uvicorn")

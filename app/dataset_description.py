@@ -11,7 +11,7 @@ from rdflib.namespace import DCAT, DCTERMS, FOAF
 
 from app.namespaces import GRAPH_INFERRED, ID
 from app.sparql_protocol import GRAPH_FORMATS, SOLUTION_FORMATS
-from app.store import GRAPH_ASSERTED, OxigraphStore
+from app.store import GRAPH_ASSERTED, GraphStore
 
 SD = Namespace("http://www.w3.org/ns/sparql-service-description#")
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -64,7 +64,7 @@ class DatasetStatistics:
     entities: int
 
 
-def collect_statistics(store: OxigraphStore) -> DatasetStatistics:
+def collect_statistics(store: GraphStore) -> DatasetStatistics:
     raw = store.raw
     classes = [
         (row["c"].value, int(row["n"].value))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -13,9 +14,14 @@ from fastapi.responses import PlainTextResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app import __version__
-from app.api import dataset, health, pages, queries, resources, sparql
+from app.api import dataset, health, metrics, pages, queries, resources, sparql
 from app.core.config import get_settings
+from app.core.logging import setup_logging
+from app.limits import ClientLimiter
+from app.middleware import ServiceMiddleware
 from app.service import GraphService
+
+logger = logging.getLogger("migcoop")
 
 
 @asynccontextmanager
@@ -38,16 +44,26 @@ def create_app() -> FastAPI:
         lifespan=lifespan,
     )
     app.add_middleware(GZipMiddleware, minimum_size=2048)
+    # Limits, access log, metrics and security headers: every request but CORS preflights, which the
+    # CORS middleware (outermost, so that a 429 carries CORS headers too) answers by itself.
+    app.state.metrics = metrics.Metrics()
+    app.add_middleware(
+        ServiceMiddleware,
+        limiter=ClientLimiter(settings.rate_limit_per_minute, settings.max_concurrent_per_client),
+        metrics=app.state.metrics,
+        logger=setup_logging(access_log=settings.access_log, secrets=[settings.write_token or ""]),
+    )
     app.add_middleware(
         CORSMiddleware,
         allow_origins=settings.cors_origins,
         allow_methods=["GET", "POST", "OPTIONS"],
         allow_headers=["*"],
-        expose_headers=["X-Result-Truncated", "X-Result-Row-Limit"],
+        expose_headers=["X-Result-Truncated", "X-Result-Row-Limit", "Retry-After"],
     )
     app.include_router(sparql.router)
     app.include_router(dataset.router)
     app.include_router(health.router)
+    app.include_router(metrics.router)
     app.include_router(resources.router)
     app.include_router(pages.router)
     pages.mount_static(app)
@@ -63,7 +79,9 @@ def create_app() -> FastAPI:
         return PlainTextResponse(f"Bad request: {problems}\n", status_code=400)
 
     @app.exception_handler(Exception)
-    async def unexpected_error(_request: Request, _error: Exception) -> PlainTextResponse:
+    async def unexpected_error(request: Request, error: Exception) -> PlainTextResponse:
+        # The method and path only: never the headers (they may carry the write token).
+        logger.error("unexpected error on %s %s", request.method, request.url.path, exc_info=error)
         return PlainTextResponse("Internal error: the request could not be completed.\n", status_code=500)
 
     return app

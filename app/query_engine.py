@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import signal
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from pathlib import Path
 
+from app.core.logging import note_query_time
 from app.query_worker import worker_main
 from app.sparql_protocol import ProtocolError
 
@@ -48,6 +50,7 @@ class QueryJob:
     base_iri: str | None = None
     prefixes: dict[str, str] | None = None
     output_prefixes: dict[str, str] | None = None
+    remote: bool = False  # the query has an allowed SERVICE: its failures are the remote's (502)
 
     def message(self) -> dict:
         return self.__dict__.copy()
@@ -76,13 +79,18 @@ async def receive(conn: Connection, timeout: float):
 
 
 class QueryEngine:
-    def __init__(self, store_path: Path, workers: int, timeout: float) -> None:
+    def __init__(self, store_path: Path, workers: int, timeout: float, memory_mb: int = 0) -> None:
         self.store_path = store_path
         self.size = max(1, workers)
         self.timeout = timeout
+        self.memory_mb = memory_mb
         self._idle: asyncio.Queue[Worker] = asyncio.Queue()
         self._all: set[Worker] = set()
+        self._starting = 0  # workers being started in the background
+        self._refills: set[asyncio.Task] = set()  # keeps the background starts referenced
         self.timeouts = 0
+        self.memory_stops = 0
+        self.crashes = 0  # workers that died in the middle of a query for another reason
 
     async def start(self) -> None:
         workers = await asyncio.gather(*(self._spawn(self.store_path) for _ in range(self.size)))
@@ -98,21 +106,26 @@ class QueryEngine:
 
     @property
     def ready(self) -> bool:
-        return bool(self._all)
+        """Workers run, or a replacement for a stopped one is starting (queries wait for it)."""
+        return bool(self._all) or self._starting > 0
 
     async def switch_store(self, store_path: Path) -> None:
         """Point every worker at a new store snapshot (after an update).
 
-        Idle workers are replaced at once; busy ones finish their query on the
-        old snapshot and are replaced when they come back.
+        Workers on the new snapshot are started first, while the old ones go on
+        answering from the old snapshot, so the pool is never empty; then the idle
+        old ones are retired, and busy ones are replaced when they come back.
         """
         self.store_path = store_path
-        replacements = []
+        fresh = await asyncio.gather(*(self._start() for _ in range(max(1, self._idle.qsize()))))
+        kept = []
         while not self._idle.empty():
-            old = self._idle.get_nowait()
-            self._retire(old)
-            replacements.append(self._spawn(store_path))
-        for worker in await asyncio.gather(*replacements):
+            worker = self._idle.get_nowait()
+            if worker.store_path == store_path:
+                kept.append(worker)
+            else:
+                self._retire(worker)
+        for worker in [*kept, *fresh]:
             self._idle.put_nowait(worker)
 
     def uses(self, store_path: Path) -> bool:
@@ -120,7 +133,7 @@ class QueryEngine:
 
     async def _spawn(self, store_path: Path) -> Worker:
         parent, child = SPAWN.Pipe()
-        process = SPAWN.Process(target=worker_main, args=(child, str(store_path)), daemon=True)
+        process = SPAWN.Process(target=worker_main, args=(child, str(store_path), self.memory_mb), daemon=True)
         process.start()
         child.close()
         worker = Worker(process, parent, store_path)
@@ -141,17 +154,30 @@ class QueryEngine:
             worker.conn.send(None)
         worker.kill()
 
+    async def _start(self) -> Worker:
+        self._starting += 1
+        try:
+            return await self._spawn(self.store_path)
+        finally:
+            self._starting -= 1
+
     def _replace(self, worker: Worker) -> None:
-        """Kill a worker and start its successor in the background."""
+        """Kill a worker and start a successor in the background, unless the pool is full without it."""
         self._retire(worker)
+        if len(self._all) + self._starting >= self.size:
+            return
 
         async def refill() -> None:
-            self._idle.put_nowait(await self._spawn(self.store_path))
+            self._idle.put_nowait(await self._start())
 
-        asyncio.get_running_loop().create_task(refill())
+        task = asyncio.get_running_loop().create_task(refill())
+        self._refills.add(task)
+        task.add_done_callback(self._refills.discard)
 
     def _release(self, worker: Worker) -> None:
-        if worker.store_path != self.store_path:
+        """Back to the pool; a worker on an old snapshot is replaced, once one on the new snapshot runs
+        (until then it goes on serving the old snapshot, so the pool is never empty)."""
+        if worker.store_path != self.store_path and any(w.store_path == self.store_path for w in self._all):
             self._replace(worker)
         else:
             self._idle.put_nowait(worker)
@@ -164,8 +190,31 @@ class QueryEngine:
             "Narrow the pattern, add a LIMIT, or ask the operator for a longer timeout.",
         )
 
+    async def died_error(self, worker: Worker) -> ProtocolError:
+        """Why a worker stopped in the middle of a query: out of its memory, or something unexpected."""
+        with contextlib.suppress(Exception):
+            await asyncio.to_thread(worker.process.join, 2)
+        exitcode = worker.process.exitcode
+        if self.memory_mb and exitcode == -signal.SIGABRT:  # an allocation failed under the memory cap
+            self.memory_stops += 1
+            return ProtocolError(
+                503,
+                f"The query was stopped: it needed more than the {self.memory_mb} MB of memory a query may use. "
+                "Narrow the pattern, add a LIMIT, or avoid sorting or grouping huge intermediate results.",
+            )
+        if exitcode == -signal.SIGSEGV:  # the evaluator ran out of stack: the query's own structure
+            self.crashes += 1
+            return ProtocolError(
+                400,
+                "The query is too deeply nested or too long to evaluate on this endpoint "
+                "(too many nested groups, OPTIONALs, path steps or operators). Simplify it or split it.",
+            )
+        self.crashes += 1
+        return ProtocolError(500, "The query worker stopped unexpectedly; the query was not answered.")
+
     async def run(self, job: QueryJob) -> QueryAnswer:
-        deadline = time.monotonic() + self.timeout
+        started = time.monotonic()
+        deadline = started + self.timeout
         try:
             worker = await asyncio.wait_for(self._idle.get(), timeout=self.timeout)
         except TimeoutError:
@@ -175,16 +224,21 @@ class QueryEngine:
             kind, payload = await receive(worker.conn, deadline - time.monotonic())
         except TimeoutError:
             self._replace(worker)
+            note_query_time(time.monotonic() - started)
             raise self.timeout_error() from None
         except (EOFError, OSError, BrokenPipeError):
+            error = await self.died_error(worker)
             self._replace(worker)
-            raise ProtocolError(500, "The query worker stopped unexpectedly; the query was not answered.") from None
+            raise error from None
         if kind == "error":
             self._release(worker)
+            note_query_time(time.monotonic() - started)
             raise ProtocolError(payload["status"], payload["message"])
-        return QueryAnswer(payload["kind"], payload["truncated"], payload["count"], self._stream(worker, deadline))
+        return QueryAnswer(
+            payload["kind"], payload["truncated"], payload["count"], self._stream(worker, deadline, started)
+        )
 
-    async def _stream(self, worker: Worker, deadline: float) -> AsyncIterator[bytes]:
+    async def _stream(self, worker: Worker, deadline: float, started: float) -> AsyncIterator[bytes]:
         finished = False
         try:
             while True:
@@ -200,6 +254,7 @@ class QueryEngine:
             self.timeouts += 1
             raise
         finally:
+            note_query_time(time.monotonic() - started)
             if finished:
                 self._release(worker)
             else:

@@ -64,17 +64,47 @@ def answer(conn: Connection, store: ox.Store, job: dict) -> None:
     conn.send(("end", None))
 
 
-def error_message(error: Exception) -> tuple[int, str]:
+REMOTE_ERROR_LIMIT = 200
+
+
+def error_message(error: Exception, remote: bool = False) -> tuple[int, str]:
     if isinstance(error, SyntaxError):
         from app.sparql_protocol import short_syntax_error  # only on the error path: keeps worker start-up light
 
         return 400, f"Malformed query: {short_syntax_error(error)}"
+    if remote and isinstance(error, OSError):
+        # An allowed SERVICE that failed (unreachable, an HTTP error, a bad answer) without SILENT.
+        reason = " ".join(str(error).split())
+        if len(reason) > REMOTE_ERROR_LIMIT:
+            reason = reason[: REMOTE_ERROR_LIMIT - 1] + "…"
+        return 502, f"A remote SERVICE failed: {reason}. Use SERVICE SILENT to go on without it."
     return 500, f"The query could not be evaluated: {error}"
 
 
-def worker_main(conn: Connection, store_path: str) -> None:
-    store = ox.Store.read_only(store_path)
-    conn.send(("ready", None))
+def limit_memory(megabytes: int) -> None:
+    """Cap the worker's heap: a query that needs more makes its allocation fail and the worker stop.
+
+    Without a cap, a huge ORDER BY or GROUP BY can take gigabytes a second, and the
+    machine runs out of memory before the query's timeout comes.
+    """
+    if megabytes <= 0:
+        return
+    import contextlib
+    import resource
+
+    limit = megabytes * 1024 * 1024
+    with contextlib.suppress(ValueError, OSError):  # not allowed here (or not Linux): run without the cap
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
+
+
+# Oxigraph parses and evaluates recursively: a long chain of path steps, OPTIONALs or nested
+# brackets can need far more than the main thread's 8 MB of stack. Queries run in a thread with
+# this much (reserved, used only as needed); deeper ones crash the worker, which the engine
+# reports as a query too complex to evaluate.
+QUERY_STACK_MB = 256
+
+
+def serve(conn: Connection, store: ox.Store) -> None:
     while True:
         try:
             job = conn.recv()
@@ -85,5 +115,18 @@ def worker_main(conn: Connection, store_path: str) -> None:
         try:
             answer(conn, store, job)
         except Exception as error:  # every failure becomes a message, never a dead worker
-            status, message = error_message(error)
+            status, message = error_message(error, bool(job.get("remote")))
             conn.send(("error", {"status": status, "message": message}))
+
+
+def worker_main(conn: Connection, store_path: str, memory_mb: int = 0) -> None:
+    import threading
+
+    store = ox.Store.read_only(store_path)
+    threading.stack_size(QUERY_STACK_MB * 1024 * 1024)
+    thread = threading.Thread(target=serve, args=(conn, store), name="query")
+    thread.start()
+    # The cap is for the heap: the query thread's stack reservation (counted as data) comes on top.
+    limit_memory(memory_mb + QUERY_STACK_MB if memory_mb > 0 else 0)
+    conn.send(("ready", None))
+    thread.join()

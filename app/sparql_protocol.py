@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import parse_qsl
+from functools import lru_cache
+from urllib.parse import parse_qsl, urlsplit
 
 from starlette.requests import Request
 from starlette.responses import PlainTextResponse
@@ -304,11 +305,17 @@ async def parse_request(request: Request, max_bytes: int) -> SparqlRequest:
 # --- looking inside the query text -------------------------------------------
 
 # Order matters: comments and strings first, so that keywords inside them are ignored.
+# Each pattern follows the SPARQL 1.1 grammar's terminal as Oxigraph reads it, so that
+# nothing the parser sees as code can hide from the screen inside what looks like a
+# comment, a string or an IRI here: a comment ends at CR or LF; an IRI excludes exactly
+# the characters 0x00-0x20 (not other Unicode spaces) and may hold \u/\U escapes; a
+# prefixed name may hold escapes such as `\#` or `\'` (PN_LOCAL_ESC).
 TOKEN = re.compile(
     r"""
-    (?P<comment>\#[^\n]*)
-  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n]|\\.)*'|"(?:[^"\\\n]|\\.)*")
-  | (?P<iri><[^<>"{}|^`\\\s]*>)
+    (?P<comment>\#[^\r\n]*)
+  | (?P<string>'''(?:[^'\\]|\\.|'(?!''))*'''|\"\"\"(?:[^"\\]|\\.|"(?!""))*\"\"\"|'(?:[^'\\\n\r]|\\.)*'|"(?:[^"\\\n\r]|\\.)*")
+  | (?P<iri><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)
+  | (?P<escape>\\[_~.\-!$&'()*+,;=/?\#@%])
   | (?P<word>[A-Za-z_][A-Za-z0-9_-]*)
   | (?P<other>\S)
     """,
@@ -318,14 +325,60 @@ TOKEN = re.compile(
 QUERY_FORMS = {"SELECT", "ASK", "CONSTRUCT", "DESCRIBE"}
 
 
-def tokens(text: str) -> list[tuple[str, str]]:
-    """Significant tokens of a SPARQL text: (kind, text), comments dropped."""
+@lru_cache(maxsize=8)
+def tokens(text: str) -> tuple[tuple[str, str], ...]:
+    """Significant tokens of a SPARQL text: (kind, text), comments dropped.
+
+    Kept for the last few texts: a request's text is read several times (form, dataset,
+    remote references, nesting), and tokenising a large one takes a while.
+    """
     found = []
     for match in TOKEN.finditer(text):
         kind = match.lastgroup
         if kind != "comment":
             found.append((kind, match.group()))
-    return found
+    return tuple(found)
+
+
+MAX_NESTING = 256
+MAX_OPERATORS = 10_000
+OPENING, CLOSING = frozenset("({["), frozenset(")}]")
+# Tokens that make the parse and the evaluation recurse one level more: operators (a chain of
+# `+`, `&&`, `/` or `!` builds a tree one level deeper per operator) and the keywords that
+# stack graph patterns (a chain of OPTIONALs is a left-deep tree of joins).
+OPERATORS = frozenset("!+-*/|^&=<>")
+OPERATOR_WORDS = frozenset({"OPTIONAL", "MINUS", "UNION", "FILTER", "BIND", "EXISTS", "GRAPH", "SERVICE"})
+
+
+def check_structure(text: str, max_nesting: int = MAX_NESTING, max_operators: int = MAX_OPERATORS) -> None:
+    """Refuse texts whose parse tree would be deeper than a bounded stack allows (400).
+
+    Oxigraph parses and evaluates recursively, one stack frame or more per level: brackets
+    nested more than `max_nesting` deep, or more than `max_operators` operators and
+    pattern keywords (each can add a level), could overflow the stack of the thread that
+    runs them. Flat data (INSERT DATA, VALUES) has neither and can be large.
+    """
+    depth = operators = 0
+    for kind, value in tokens(text):
+        if kind == "other":
+            if value in OPENING:
+                depth += 1
+                if depth > max_nesting:
+                    raise ProtocolError(
+                        400, f"The text nests brackets more than {max_nesting} deep; simplify it (fewer nested groups)."
+                    )
+            elif value in CLOSING:
+                depth = max(0, depth - 1)
+            elif value in OPERATORS:
+                operators += 1
+        elif kind == "word" and value.upper() in OPERATOR_WORDS:
+            operators += 1
+        if operators > max_operators:
+            raise ProtocolError(
+                400,
+                f"The text has more than {max_operators} operators and pattern keywords (OPTIONAL, UNION, FILTER, "
+                "path steps...); simplify it or split it.",
+            )
 
 
 def query_form(text: str) -> str | None:
@@ -359,6 +412,10 @@ class RemoteReference:
     target: str  # the IRI, or the text that stands where it should be
 
 
+# Tokens that cannot begin the IRI or variable after SERVICE or LOAD (a syntax error follows).
+NOT_A_TARGET = frozenset("{}().;,")
+
+
 def remote_references(text: str) -> list[RemoteReference]:
     """Every SERVICE and LOAD in a query or update, with the IRI it would reach."""
     found = []
@@ -369,23 +426,73 @@ def remote_references(text: str) -> list[RemoteReference]:
         position = index + 1
         if position < len(significant) and significant[position][1].upper() == "SILENT":
             position += 1
-        target = significant[position][1] if position < len(significant) else ""
+        if position >= len(significant) or significant[position][1] in NOT_A_TARGET:
+            continue  # no IRI or variable can start here: the parser rejects the text, nothing is reached
+        target = significant[position][1]
         if target in ("?", "$") and position + 1 < len(significant):
             target += significant[position + 1][1]  # a variable: SERVICE ?endpoint
         found.append(RemoteReference(value.upper(), target.strip("<>") if target.startswith("<") else target))
     return found
 
 
-def check_remote_references(text: str, allowed: list[str]) -> None:
-    """Refuse SERVICE and LOAD unless their IRI starts with an allowed prefix.
+UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# Path text that a server may read as a step up or across: dot segments, encoded dots, slashes, backslashes.
+UNSAFE_PATH = re.compile(r"(^|/)\.\.?(/|$)|%2e|%2f|%5c|\\", re.IGNORECASE)
+
+
+def unescape_iri(text: str) -> str:
+    """An IRI as the parser reads it: \\uXXXX and \\UXXXXXXXX escapes decoded."""
+
+    def char(match: re.Match[str]) -> str:
+        code = int(match.group(1) or match.group(2), 16)
+        return chr(code) if code <= 0x10FFFF else "\ufffd"
+
+    return UCHAR.sub(char, text)
+
+
+def remote_target_allowed(target: str, allowed: list[str]) -> bool:
+    """Whether a SERVICE or LOAD IRI falls under one of the configured URL prefixes.
+
+    The IRI must start with the prefix as text, and also name the same host and port
+    (so `http://host` does not let `http://host.evil.example` or `http://host@evil` through),
+    carry no user name, and hold no dot segment or encoded dot or slash in its path
+    (so `http://host/allowed/../admin` cannot climb out of the allowed path).
+    """
+    iri = unescape_iri(target)
+    try:
+        parts = urlsplit(iri)
+        port = parts.port
+    except ValueError:
+        return False
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or "@" in parts.netloc:
+        return False
+    if UNSAFE_PATH.search(parts.path) or any(ord(c) <= 0x20 for c in iri):
+        return False
+    for prefix in allowed:
+        if not prefix or not iri.startswith(prefix):
+            continue
+        try:
+            wanted = urlsplit(prefix)
+            wanted_port = wanted.port
+        except ValueError:
+            continue
+        if (wanted.scheme.lower(), wanted.hostname, wanted_port) == (parts.scheme.lower(), parts.hostname, port):
+            return True
+    return False
+
+
+def check_remote_references(text: str, allowed: list[str]) -> list[RemoteReference]:
+    """Refuse SERVICE and LOAD unless their IRI falls under an allowed prefix; return those found.
 
     Without this, the store's HTTP client would fetch any URL a client names,
     letting anyone make the server reach any address.
     """
-    for reference in remote_references(text):
-        if not any(reference.target.startswith(prefix) for prefix in allowed if prefix):
+    references = remote_references(text)
+    for reference in references:
+        if not remote_target_allowed(reference.target, allowed):
             raise ProtocolError(
                 403,
                 f"{reference.keyword} <{reference.target}> is not allowed on this endpoint: "
                 "reaching other servers is off unless configured (MIGCOOP_ALLOWED_REMOTE_URLS).",
             )
+    return references

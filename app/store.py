@@ -17,6 +17,7 @@ import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 import pyoxigraph as ox
 from rdflib import BNode, Graph, URIRef
@@ -116,6 +117,34 @@ class OxigraphStore:
     def quads(self, graph: str | None = None) -> Iterator[ox.Quad]:
         target = ox.NamedNode(graph) if graph else ox.DefaultGraph()
         return self._store.quads_for_pattern(None, None, None, target)
+
+    def read_graph(self, name: str | None) -> Graph:
+        """One graph of the store (None: the default graph) as an rdflib graph."""
+        data = ox.serialize(
+            (ox.Triple(q.subject, q.predicate, q.object) for q in self.quads(name)), format=ox.RdfFormat.N_TRIPLES
+        )
+        return Graph().parse(data=data or b"", format="nt")
+
+
+class GraphStore(Protocol):
+    """What the build and the service need of a store; two implementations, chosen by
+    the `store_backend` setting: `OxigraphStore` (embedded, the default) and
+    `app.store_remote.RemoteStore` (a SPARQL 1.1 server over HTTP).
+
+    `raw` is what answers small bounded reads (pages, statistics): a pyoxigraph store,
+    or an object with the same `query`, `quads_for_pattern` and `named_graphs`.
+    """
+
+    @property
+    def raw(self): ...
+
+    def write_build(self, graphs: BuildGraphs) -> None: ...
+
+    def graph_names(self) -> list[str]: ...
+
+    def count(self, graph: str | None = None) -> int: ...
+
+    def read_graph(self, name: str | None) -> Graph: ...
 
 
 COMPLETE_MARKER = "BUILD-COMPLETE"

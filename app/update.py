@@ -22,20 +22,40 @@ from rdflib import Graph, URIRef
 from app.namespaces import GRAPH_INFERRED, ID
 from app.reason import reason
 from app.sparql_protocol import ProtocolError, short_syntax_error
-from app.store import GRAPH_ASSERTED, BuildGraphs, OxigraphStore, sorted_ntriples
+from app.store import GRAPH_ASSERTED, BuildGraphs, GraphStore, OxigraphStore, sorted_ntriples
 from app.validate import ValidationReport, validate
 
 GRAPH_UPDATES = ID["graph/updates"]
 DERIVED_GRAPHS = {str(GRAPH_ASSERTED), str(GRAPH_INFERRED)}
 
 
+REJECTION_MESSAGE_LIMIT = 480  # characters: errors stay short enough to read in a notebook cell
+VIOLATION_LINE_LIMIT = 200
+
+
 class UpdateRejected(ProtocolError):
-    """The update would leave the data non-conformant (422) and was rolled back."""
+    """The update would leave the data non-conformant (422) and was rolled back.
+
+    The message lists as many violations as fit in REJECTION_MESSAGE_LIMIT characters
+    and says how many more there are.
+    """
 
     def __init__(self, report: ValidationReport) -> None:
-        lines = [f"Update rejected: the data would not conform to the shapes ({len(report.violations)} violation(s))."]
-        for violation in report.violations[:20]:
-            lines.append("- " + violation.describe())
+        total = len(report.violations)
+        lines = [f"Update rejected: the data would not conform to the shapes ({total} violation(s))."]
+        size = len(lines[0])
+        for shown, violation in enumerate(report.violations):
+            line = "- " + violation.describe()
+            if len(line) > VIOLATION_LINE_LIMIT:
+                line = line[: VIOLATION_LINE_LIMIT - 1] + "…"
+            more = f"… and {total - shown} more."
+            remaining = total - shown - 1
+            room = REJECTION_MESSAGE_LIMIT - size - len(line) - 1
+            if room < (len(f"… and {remaining} more.") + 1 if remaining else 0):
+                lines.append(more)
+                break
+            lines.append(line)
+            size += len(line) + 1
         super().__init__(422, "\n".join(lines))
         self.report = report
 
@@ -48,17 +68,9 @@ class UpdateOutcome:
     deleted: int
 
 
-def read_asserted_graphs(store: OxigraphStore) -> dict[URIRef, Graph]:
-    """The asserted named graphs of a built store, as rdflib graphs."""
-    graphs: dict[URIRef, Graph] = {}
-    for name in store.graph_names():
-        if name in DERIVED_GRAPHS:
-            continue
-        data = ox.serialize(
-            (ox.Triple(q.subject, q.predicate, q.object) for q in store.quads(name)), format=ox.RdfFormat.N_TRIPLES
-        )
-        graphs[URIRef(name)] = Graph().parse(data=data or b"", format="nt")
-    return graphs
+def read_asserted_graphs(store: GraphStore) -> dict[URIRef, Graph]:
+    """The asserted named graphs of a built store (embedded or remote), as rdflib graphs."""
+    return {URIRef(name): store.read_graph(name) for name in store.graph_names() if name not in DERIVED_GRAPHS}
 
 
 def triples_of(store: ox.Store, graph: ox.NamedNode | ox.DefaultGraph) -> set[ox.Triple]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -81,7 +82,8 @@ class RunningServer:
 
 def start_server(store_path: Path, log_path: Path, **settings: str) -> RunningServer:
     port = free_port()
-    env = {**os.environ, "MIGCOOP_STORE_PATH": str(store_path)}
+    # A build writes its dumps beside its store (see the `built` fixture); serve those, not var/.
+    env = {**os.environ, "MIGCOOP_STORE_PATH": str(store_path), "MIGCOOP_DUMPS_PATH": str(store_path.parent / "dumps")}
     env.update({f"MIGCOOP_{key.upper()}": value for key, value in settings.items()})
     log = log_path.open("wb")
     process = subprocess.Popen(
@@ -121,3 +123,130 @@ def server(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[R
     running = start_server(built.store_path, tmp_path_factory.mktemp("server") / "server.log")
     yield running
     stop_server(running)
+
+
+# --- the remote store backend: a real Oxigraph server on 127.0.0.1 ------------------------
+
+
+@dataclass
+class StoreServer:
+    """A SPARQL 1.1 server (Oxigraph's, from the `oxigraph` package) that a test started."""
+
+    base_url: str
+    process: subprocess.Popen
+    location: Path
+    log_path: Path
+
+    @property
+    def query_url(self) -> str:
+        return f"{self.base_url}/query"
+
+    @property
+    def update_url(self) -> str:
+        return f"{self.base_url}/update"
+
+    @property
+    def store_url(self) -> str:
+        return f"{self.base_url}/store"
+
+    def settings(self) -> dict[str, str]:
+        """The service's settings (without the MIGCOOP_ prefix) for this server as its store."""
+        return {
+            "store_backend": "remote",
+            "remote_query_url": self.query_url,
+            "remote_update_url": self.update_url,
+            "remote_store_url": self.store_url,
+        }
+
+    def remote_store(self):
+        from app.store_remote import RemoteStore
+
+        return RemoteStore(self.query_url, self.update_url, self.store_url)
+
+
+def oxigraph_binary() -> str:
+    beside = Path(sys.executable).parent / "oxigraph"
+    found = str(beside) if beside.exists() else shutil.which("oxigraph")
+    if not found:
+        raise RuntimeError("the Oxigraph server is missing: pip install oxigraph (it is in the dev extras)")
+    return found
+
+
+def start_oxigraph(location: Path, log_path: Path, timeout_s: int = 30) -> StoreServer:
+    """`oxigraph serve` on a free port of 127.0.0.1, with its data in `location`; waits until it answers.
+
+    The server stops a query itself after `timeout_s`: our service's timeout answers the client
+    but cannot stop the work on the server.
+    """
+    port = free_port()
+    log = log_path.open("wb")
+    command = [oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"]
+    process = subprocess.Popen(
+        [*command, "--timeout-s", str(timeout_s)],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    running = StoreServer(f"http://127.0.0.1:{port}", process, location, log_path)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"the Oxigraph server exited early:\n{log_path.read_text()}")
+        try:
+            if httpx.post(running.query_url, data={"query": "ASK {}"}, timeout=1).status_code == 200:
+                return running
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.1)
+    stop_process(process)
+    raise RuntimeError(f"the Oxigraph server did not answer:\n{log_path.read_text()}")
+
+
+def stop_process(process: subprocess.Popen) -> None:
+    """Stop a process this test session started, by its PID."""
+    process.terminate()
+    try:
+        process.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+
+
+def build_into(store_server: StoreServer, root: Path) -> BuildResult:
+    """`migcoop build` with the remote backend: the graphs go to the server, the dumps to root/dumps."""
+    return build(ONTOLOGY_DIR, DATA_DIR, root / "store", root / "dumps", target=store_server.remote_store())
+
+
+def start_remote_server(store_server: StoreServer, root: Path, **settings: str) -> RunningServer:
+    """Our service with the remote backend: no store of its own (its store path does not exist)."""
+    return start_server(
+        root / "no-local-store",
+        root / "server.log",
+        dumps_path=str(root / "dumps"),
+        **{**store_server.settings(), **settings},
+    )
+
+
+@pytest.fixture(scope="session")
+def oxigraph_store(tmp_path_factory: pytest.TempPathFactory) -> Iterator[StoreServer]:
+    """An Oxigraph server holding a build made with the remote backend (read-only use)."""
+    root = tmp_path_factory.mktemp("oxigraph")
+    running = start_oxigraph(root / "data", root / "oxigraph.log")
+    try:
+        build_into(running, root)
+        yield running
+    finally:
+        stop_process(running.process)
+
+
+@pytest.fixture(scope="session")
+def remote_server(oxigraph_store: StoreServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
+    """A real uvicorn server with MIGCOOP_STORE_BACKEND=remote, reading the session's Oxigraph server."""
+    running = start_remote_server(oxigraph_store, oxigraph_store.location.parent)
+    yield running
+    stop_server(running)
+
+
+@pytest.fixture(scope="session", params=["embedded", "remote"])
+def any_server(request: pytest.FixtureRequest) -> RunningServer:
+    """The read-only server on each backend in turn: the embedded store, then an Oxigraph server."""
+    return request.getfixturevalue("server" if request.param == "embedded" else "remote_server")

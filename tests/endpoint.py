@@ -15,7 +15,17 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import Built, RunningServer, start_server, stop_server
+from tests.conftest import (
+    Built,
+    RunningServer,
+    StoreServer,
+    build_into,
+    start_oxigraph,
+    start_remote_server,
+    start_server,
+    stop_process,
+    stop_server,
+)
 
 ID = "https://w3id.org/migcoop/id/"
 MC = "https://w3id.org/migcoop/ontology#"
@@ -129,3 +139,25 @@ def writable_server(built: Built, root: Path, **settings: str) -> Iterator[Runni
         yield running
     finally:
         stop_server(running)
+
+
+@contextmanager
+def remote_backend(root: Path, **settings: str) -> Iterator[tuple[RunningServer, StoreServer]]:
+    """Our server with the remote backend on its own Oxigraph server, built into, for a `with` block."""
+    store_server = start_oxigraph(root / "oxigraph", root / "oxigraph.log")
+    try:
+        build_into(store_server, root)
+        running = start_remote_server(store_server, root, **settings)
+        try:
+            yield running, store_server
+        finally:
+            stop_server(running)
+    finally:
+        stop_process(store_server.process)
+
+
+@contextmanager
+def writable_remote_server(root: Path, **settings: str) -> Iterator[RunningServer]:
+    """A writable server with the remote backend (see remote_backend) for the duration of a `with` block."""
+    with remote_backend(root, write_token=TOKEN, **settings) as (running, _store_server):
+        yield running

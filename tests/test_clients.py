@@ -1,5 +1,6 @@
 """The endpoint through the clients people actually use: SPARQLWrapper and rdflib's
-SPARQLStore / SPARQLUpdateStore, against the real server.
+SPARQLStore / SPARQLUpdateStore, against the real server (the read-only cases on each store
+backend: `any_server`).
 """
 
 from __future__ import annotations
@@ -66,21 +67,21 @@ def assert_zambia_json(results: dict) -> None:
 
 
 @pytest.mark.parametrize("method", [GET, POST])
-def test_sparqlwrapper_select_json(server: RunningServer, method: str) -> None:
-    result = wrapper(server.sparql_url, LABEL_AND_COUNTRY, JSON, method).query()
+def test_sparqlwrapper_select_json(any_server: RunningServer, method: str) -> None:
+    result = wrapper(any_server.sparql_url, LABEL_AND_COUNTRY, JSON, method).query()
     assert result.info()["content-type"] == "application/sparql-results+json; charset=utf-8"
     assert_zambia_json(result.convert())
 
 
-def test_sparqlwrapper_select_json_posted_directly(server: RunningServer) -> None:
-    sparql = wrapper(server.sparql_url, LABEL_AND_COUNTRY, JSON, POST)
+def test_sparqlwrapper_select_json_posted_directly(any_server: RunningServer) -> None:
+    sparql = wrapper(any_server.sparql_url, LABEL_AND_COUNTRY, JSON, POST)
     sparql.setRequestMethod(POSTDIRECTLY)
     assert_zambia_json(sparql.query().convert())
 
 
 @pytest.mark.parametrize("method", [GET, POST])
-def test_sparqlwrapper_select_xml(server: RunningServer, method: str) -> None:
-    result = wrapper(server.sparql_url, LABEL_AND_COUNTRY, XML, method).query()
+def test_sparqlwrapper_select_xml(any_server: RunningServer, method: str) -> None:
+    result = wrapper(any_server.sparql_url, LABEL_AND_COUNTRY, XML, method).query()
     assert result.info()["content-type"] == "application/sparql-results+xml; charset=utf-8"
     document = result.convert()
     assert isinstance(document, xml.dom.minidom.Document)
@@ -98,17 +99,17 @@ def test_sparqlwrapper_select_xml(server: RunningServer, method: str) -> None:
     ],
 )
 def test_sparqlwrapper_select_csv_and_tsv(
-    server: RunningServer, return_format: str, content_type: str, body: str
+    any_server: RunningServer, return_format: str, content_type: str, body: str
 ) -> None:
-    result = wrapper(server.sparql_url, LABEL_AND_COUNTRY, return_format).query()
+    result = wrapper(any_server.sparql_url, LABEL_AND_COUNTRY, return_format).query()
     assert result.info()["content-type"] == content_type
     assert result.convert().decode("utf-8") == body
 
 
 @pytest.mark.parametrize("return_format", [JSON, XML])
-def test_sparqlwrapper_ask(server: RunningServer, return_format: str) -> None:
+def test_sparqlwrapper_ask(any_server: RunningServer, return_format: str) -> None:
     query = f"{PREFIXES}ASK {{ <{ZAMBIA}> mc:involvesArea <{EASTERN_AFRICA}> }}"
-    result = wrapper(server.sparql_url, query, return_format).query().convert()
+    result = wrapper(any_server.sparql_url, query, return_format).query().convert()
     if return_format == JSON:
         assert result == {"head": {}, "boolean": True}
     else:
@@ -125,9 +126,9 @@ def test_sparqlwrapper_ask(server: RunningServer, return_format: str) -> None:
 )
 @pytest.mark.parametrize("method", [GET, POST])
 def test_sparqlwrapper_construct_into_rdflib_graph(
-    server: RunningServer, return_format: str, content_type: str, method: str
+    any_server: RunningServer, return_format: str, content_type: str, method: str
 ) -> None:
-    result = wrapper(server.sparql_url, ZAMBIA_CONSTRUCT, return_format, method).query()
+    result = wrapper(any_server.sparql_url, ZAMBIA_CONSTRUCT, return_format, method).query()
     assert result.info()["content-type"] == content_type
     graph = result.convert()
     assert isinstance(graph, Graph)
@@ -136,16 +137,16 @@ def test_sparqlwrapper_construct_into_rdflib_graph(
     assert (zambia, MC.involvesArea, URIRef(EASTERN_AFRICA)) in graph
 
 
-def test_sparqlwrapper_construct_turtle(server: RunningServer) -> None:
-    result = wrapper(server.sparql_url, ZAMBIA_CONSTRUCT, TURTLE).query()
+def test_sparqlwrapper_construct_turtle(any_server: RunningServer) -> None:
+    result = wrapper(any_server.sparql_url, ZAMBIA_CONSTRUCT, TURTLE).query()
     assert result.info()["content-type"] == "text/turtle; charset=utf-8"
     graph = Graph().parse(data=result.convert(), format="turtle")
     assert (URIRef(ZAMBIA), MC.involvesArea, URIRef(EASTERN_AFRICA)) in graph
 
 
-def test_sparqlwrapper_reports_a_bad_query(server: RunningServer) -> None:
+def test_sparqlwrapper_reports_a_bad_query(any_server: RunningServer) -> None:
     with pytest.raises(QueryBadFormed) as raised:
-        wrapper(server.sparql_url, "SELECT * WHERE {", JSON).query()
+        wrapper(any_server.sparql_url, "SELECT * WHERE {", JSON).query()
     assert "Malformed query" in str(raised.value)
 
 
@@ -153,8 +154,8 @@ def test_sparqlwrapper_reports_a_bad_query(server: RunningServer) -> None:
 
 
 @pytest.fixture(scope="module")
-def remote(server: RunningServer) -> Graph:
-    return Graph(store=SPARQLStore(server.sparql_url))
+def remote(any_server: RunningServer) -> Graph:
+    return Graph(store=SPARQLStore(any_server.sparql_url))
 
 
 def test_sparqlstore_select(remote: Graph) -> None:
@@ -175,8 +176,8 @@ def test_sparqlstore_triple_patterns(remote: Graph) -> None:
 
 
 @pytest.mark.parametrize("method", ["POST", "POST_FORM"])
-def test_sparqlstore_posts(server: RunningServer, method: str) -> None:
-    graph = Graph(store=SPARQLStore(server.sparql_url, method=method))
+def test_sparqlstore_posts(any_server: RunningServer, method: str) -> None:
+    graph = Graph(store=SPARQLStore(any_server.sparql_url, method=method))
     rows = list(graph.query(LABEL_AND_COUNTRY))
     assert [(row.label, row.country) for row in rows] == [(Literal(ZAMBIA_LABEL, lang="en"), URIRef(ZMB))]
 

@@ -1,6 +1,7 @@
 """The SPARQL 1.1 Protocol as the real server speaks it, over HTTP with httpx.
 
-Every test talks to the session's uvicorn server (read-only, no write token) and
+Every test talks to the session's uvicorn server (read-only, no write token), once on
+each store backend (`any_server`: the embedded store, then a real Oxigraph server), and
 checks the exact status, the exact Content-Type and the body against facts in the
 data: the action <action/mieux/zambia> is labelled "Zambia: Trafficking in Human
 Beings"@en, has partner country <country/ZMB>, and involves the area <m49/014>
@@ -72,8 +73,8 @@ def client() -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def url(server: RunningServer) -> str:
-    return server.sparql_url
+def url(any_server: RunningServer) -> str:
+    return any_server.sparql_url
 
 
 def zambia_row() -> dict[str, str]:
@@ -600,10 +601,10 @@ def test_update_without_write_token_configured_is_a_403(client: httpx.Client, ur
     assert_plain_error(response, 403, "SPARQL Update is disabled")
 
 
-def test_update_route_rejects_queries(client: httpx.Client, server: RunningServer) -> None:
-    response = client.post(f"{server.base_url}/update", data={"query": "ASK {}"})
+def test_update_route_rejects_queries(client: httpx.Client, any_server: RunningServer) -> None:
+    response = client.post(f"{any_server.base_url}/update", data={"query": "ASK {}"})
     assert_plain_error(response, 400, "Missing 'update'")
-    response = client.get(f"{server.base_url}/update", params={"update": "CLEAR ALL"})
+    response = client.get(f"{any_server.base_url}/update", params={"update": "CLEAR ALL"})
     assert_plain_error(response, 405, "Method Not Allowed")
     assert response.headers["allow"] == "POST"
 
@@ -622,8 +623,8 @@ def test_service_keyword_in_a_string_or_comment_is_not_screened(client: httpx.Cl
     assert bindings(client.get(url, params={"query": query})) == [{"x": "SERVICE <http://127.0.0.1:9/>"}]
 
 
-def test_unknown_path_is_a_plain_404(client: httpx.Client, server: RunningServer) -> None:
-    assert_plain_error(client.get(f"{server.base_url}/nothing-here"), 404, "Not Found")
+def test_unknown_path_is_a_plain_404(client: httpx.Client, any_server: RunningServer) -> None:
+    assert_plain_error(client.get(f"{any_server.base_url}/nothing-here"), 404, "Not Found")
 
 
 # --- service description, VoID and dumps --------------------------------------
@@ -663,34 +664,34 @@ def test_service_description_not_acceptable(client: httpx.Client, url: str) -> N
     assert_plain_error(client.get(url, headers={"Accept": "application/sparql-results+json"}), 406, "Not Acceptable")
 
 
-def test_void_description(client: httpx.Client, server: RunningServer) -> None:
-    response = client.get(f"{server.base_url}/.well-known/void")
+def test_void_description(client: httpx.Client, any_server: RunningServer) -> None:
+    response = client.get(f"{any_server.base_url}/.well-known/void")
     assert response.status_code == 200
     assert response.headers["content-type"] == TURTLE
     graph = Graph().parse(data=response.content, format="turtle")
-    datasets = set(graph.subjects(VOID.sparqlEndpoint, URIRef(server.sparql_url)))
+    datasets = set(graph.subjects(VOID.sparqlEndpoint, URIRef(any_server.sparql_url)))
     assert len(datasets) == 1
     dataset = datasets.pop()
     assert URIRef(ZAMBIA) in set(graph.objects(dataset, VOID.exampleResource))
     dumps = {str(d) for d in graph.objects(dataset, VOID.dataDump)}
-    assert f"{server.base_url}/dumps/migcoop-all.nt" in dumps
-    n_triples = client.get(server.sparql_url, params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})
+    assert f"{any_server.base_url}/dumps/migcoop-all.nt" in dumps
+    n_triples = client.get(any_server.sparql_url, params={"query": "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"})
     assert graph.value(dataset, VOID.triples).toPython() == int(bindings(n_triples)[0]["n"])
 
 
-def test_void_in_n_triples_and_not_acceptable(client: httpx.Client, server: RunningServer) -> None:
-    response = client.get(f"{server.base_url}/.well-known/void", headers={"Accept": "application/n-triples"})
+def test_void_in_n_triples_and_not_acceptable(client: httpx.Client, any_server: RunningServer) -> None:
+    response = client.get(f"{any_server.base_url}/.well-known/void", headers={"Accept": "application/n-triples"})
     assert response.status_code == 200
     assert response.headers["content-type"] == NTRIPLES
-    assert f"<{server.sparql_url}>" in response.text
-    response = client.get(f"{server.base_url}/.well-known/void", headers={"Accept": "text/csv"})
+    assert f"<{any_server.sparql_url}>" in response.text
+    response = client.get(f"{any_server.base_url}/.well-known/void", headers={"Accept": "text/csv"})
     assert_plain_error(response, 406, "Not Acceptable")
 
 
-def test_unknown_dump_is_a_404(client: httpx.Client, server: RunningServer) -> None:
-    response = client.get(f"{server.base_url}/dumps/secrets.txt")
+def test_unknown_dump_is_a_404(client: httpx.Client, any_server: RunningServer) -> None:
+    response = client.get(f"{any_server.base_url}/dumps/secrets.txt")
     assert_plain_error(response, 404, "No dump named 'secrets.txt'", "migcoop-all.nt")
-    response = client.get(f"{server.base_url}/dumps/..%2Fstore")
+    response = client.get(f"{any_server.base_url}/dumps/..%2Fstore")
     assert response.status_code == 404
     assert response.headers["content-type"] == "text/plain; charset=utf-8"
 

@@ -2,7 +2,8 @@
 the guarantee that a rejected update changes nothing.
 
 Writes go to a server on this module's own copy of the session's store (an update
-rewrites the store); the no-token case uses the session's read-only server.
+rewrites the store), and again to a server with the remote backend on its own Oxigraph
+server; the no-token case uses the session's read-only server.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from tests.endpoint import (
     bindings,
     graph_counts,
     store_state,
+    writable_remote_server,
     writable_server,
 )
 
@@ -79,10 +81,18 @@ def client() -> Iterator[httpx.Client]:
         yield http
 
 
-@pytest.fixture(scope="module")
-def writable(built: Built, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
-    root = tmp_path_factory.mktemp("updates")
-    with writable_server(built, root, allowed_remote_urls=f'["{ALLOWED_REMOTE}"]') as running:
+@pytest.fixture(scope="module", params=["embedded", "remote"])
+def writable(
+    request: pytest.FixtureRequest, built: Built, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[RunningServer]:
+    """A writable server on each store backend in turn: a copy of the embedded store, then its own Oxigraph server."""
+    root = tmp_path_factory.mktemp(f"updates-{request.param}")
+    allowed = f'["{ALLOWED_REMOTE}"]'
+    if request.param == "embedded":
+        context = writable_server(built, root, allowed_remote_urls=allowed)
+    else:
+        context = writable_remote_server(root, allowed_remote_urls=allowed)
+    with context as running:
         yield running
 
 

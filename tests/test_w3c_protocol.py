@@ -10,8 +10,9 @@ action's partner country is <country/ZMB>, graph/reference labels that country
 cases write to a copy of the store through the write token instead of dropping
 everything. We check the exact status and Content-Type, not just the class.
 
-Query cases run on the session's read-only server; update cases on a writable
-server on this module's own copy of the store.
+Query cases run on the session's read-only server, on each store backend (`any_server`:
+embedded, then an Oxigraph server); update cases on a writable server on this module's
+own copy of the store.
 """
 
 from __future__ import annotations
@@ -110,8 +111,8 @@ def client() -> Iterator[httpx.Client]:
 
 
 @pytest.fixture(scope="module")
-def url(server: RunningServer) -> str:
-    return server.sparql_url
+def url(any_server: RunningServer) -> str:
+    return any_server.sparql_url
 
 
 @pytest.fixture(scope="module")

@@ -104,10 +104,21 @@ class Known:
     kind: str  # "store", "dataset", "graph"
 
 
+def is_iri(text: str) -> bool:
+    """Whether the text is an IRI the store can hold (a path from the URL may not make one)."""
+    try:
+        ox.NamedNode(text)
+    except ValueError:
+        return False
+    return True
+
+
 def lookup(service: GraphService, path: str) -> Known | None:
     iri = service.settings.base_iri + "id/" + path
     if path == "dataset":
         return Known(iri, "dataset")
+    if not is_iri(iri):
+        return None
     store = raw_store(service)
     if path.startswith("graph/") and iri in {name.value for name in store.named_graphs()}:
         return Known(iri, "graph")
@@ -412,7 +423,7 @@ def ontology_version(
     except ProtocolError as error:
         return error_response(error)
     iri = f"{ONTOLOGY_IRI}/{version}"
-    if not ld.exists(store, iri):
+    if not is_iri(iri) or not ld.exists(store, iri):
         return not_found(request, iri)
     return ontology_redirect(request)
 

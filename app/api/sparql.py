@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hmac
 from typing import Annotated
 
+import pyoxigraph as ox
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response, StreamingResponse
 
 from app.api.deps import get_service
+from app.core.logging import note_rejection
 from app.dataset_description import service_description
 from app.service import GraphService, QueryRequest
 from app.sparql_protocol import (
@@ -18,11 +21,13 @@ from app.sparql_protocol import (
     ProtocolError,
     SparqlRequest,
     check_remote_references,
+    check_structure,
     error_response,
     negotiate,
     parse_request,
     query_form,
 )
+from app.update import UpdateRejected
 
 router = APIRouter(tags=["SPARQL"])
 
@@ -80,14 +85,52 @@ def result_headers(truncated: bool, limit: int) -> dict[str, str]:
     return headers
 
 
+def check_graph_iris(sparql: SparqlRequest) -> None:
+    """The dataset parameters must be absolute IRIs (the store would refuse them later, as a server error)."""
+    for name, values in (("default-graph-uri", sparql.default_graphs), ("named-graph-uri", sparql.named_graphs)):
+        for value in values:
+            try:
+                ox.NamedNode(value)
+            except ValueError:
+                shown = value if len(value) <= 80 else value[:79] + "…"
+                raise ProtocolError(400, f"The '{name}' parameter must be an absolute IRI, not {shown!r}.") from None
+
+
+def screen_remote(text: str, service: GraphService) -> bool:
+    """SERVICE and LOAD only to allowed URLs (403 otherwise); whether the text reaches any."""
+    try:
+        return bool(check_remote_references(text, service.settings.allowed_remote_urls))
+    except ProtocolError:
+        note_rejection("remote")
+        raise
+
+
+# Texts longer than this are screened in a thread: tokenising a large text takes a while (about
+# half a second for 1 MB), and the event loop serves everyone else meanwhile.
+SCREEN_INLINE_BYTES = 64 * 1024
+
+
+async def screen_text(text: str, service: GraphService) -> tuple[str | None, bool]:
+    """Check a query or update before it runs: its structure, SERVICE and LOAD; its form and whether it reaches out."""
+
+    def screen() -> tuple[str | None, bool]:
+        check_structure(text)
+        remote = screen_remote(text, service)
+        return query_form(text), remote
+
+    if len(text) <= SCREEN_INLINE_BYTES:
+        return screen()
+    return await asyncio.to_thread(screen)
+
+
 async def answer_query(request: Request, sparql: SparqlRequest, service: GraphService) -> Response:
     text = sparql.query or ""
-    form = query_form(text)
-    check_remote_references(text, service.settings.allowed_remote_urls)
+    form, remote = await screen_text(text, service)
+    check_graph_iris(sparql)
     offered = GRAPH_FORMATS if form in ("CONSTRUCT", "DESCRIBE") else SOLUTION_FORMATS
     chosen = negotiate(request.headers.get("accept"), offered, sparql.format)
     answer = await service.query(
-        QueryRequest(text, chosen.media_type, sparql.default_graphs, sparql.named_graphs, sparql.infer)
+        QueryRequest(text, chosen.media_type, sparql.default_graphs, sparql.named_graphs, sparql.infer, remote)
     )
     return StreamingResponse(
         answer.chunks,
@@ -136,14 +179,22 @@ def check_write_access(request: Request, service: GraphService) -> None:
 
 
 async def apply_update(request: Request, sparql: SparqlRequest, service: GraphService) -> Response:
-    check_write_access(request, service)
+    try:
+        check_write_access(request, service)
+    except ProtocolError:
+        note_rejection("auth")
+        raise
     text = sparql.update or ""
     if sparql.using_graphs or sparql.using_named_graphs:
         raise ProtocolError(
             400, "using-graph-uri and using-named-graph-uri are not supported; use USING in the update."
         )
-    check_remote_references(text, service.settings.allowed_remote_urls)
-    outcome = await service.update(text)
+    await screen_text(text, service)
+    try:
+        outcome = await service.update(text)
+    except UpdateRejected:
+        note_rejection("shapes")
+        raise
     message = (
         f"Update applied: {outcome.inserted} triple(s) inserted, {outcome.deleted} deleted; "
         f"{outcome.asserted_triples} asserted and {outcome.inferred_triples} inferred triples now.\n"
