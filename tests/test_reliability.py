@@ -507,3 +507,26 @@ def test_access_log_lines_are_json_with_timings(hostile: RunningServer) -> None:
     assert 0 <= entry["query_ms"] <= entry["duration_ms"]
     assert "?" not in entry["path"]  # the query string (the query itself) is not logged
     assert any(e.get("rejected") == "too-large" and e["status"] == 413 for e in entries)
+
+
+@pytest.mark.parametrize(
+    ("exitcode", "memory_mb", "status", "fragment"),
+    [
+        (-11, 2048, 400, "too deeply nested or too long"),  # SIGSEGV: the evaluator ran out of stack
+        (-6, 2048, 503, "more than the 2048 MB of memory"),  # SIGABRT under the cap: an allocation failed
+        (-6, 0, 500, "stopped unexpectedly"),
+        (-9, 2048, 500, "stopped unexpectedly"),  # killed from outside (the kernel's OOM killer, an operator)
+    ],
+)
+def test_a_worker_that_dies_mid_query_is_reported_by_cause(
+    exitcode: int, memory_mb: int, status: int, fragment: str
+) -> None:
+    import asyncio
+    from types import SimpleNamespace
+
+    from app.query_engine import QueryEngine, Worker
+
+    engine = QueryEngine(Path("."), 1, 1.0, memory_mb=memory_mb)
+    worker = Worker(SimpleNamespace(join=lambda timeout=None: None, exitcode=exitcode), None, Path("."))  # type: ignore[arg-type]
+    error = asyncio.run(engine.died_error(worker))
+    assert error.status == status and fragment in error.message

@@ -514,3 +514,27 @@ def test_no_secret_in_the_logs(secure: RunningServer) -> None:
     entries = [line for line in text.splitlines() if line.startswith("{") and '"/update"' in line]
     assert len(entries) >= 2 and all('"status": 400' in line for line in entries[-2:]), entries[-2:]
     assert not re.search(r"(?i)authorization|bearer|basic ", "\n".join(entries))
+
+
+def test_the_token_bucket_refills_and_forgets_idle_clients() -> None:
+    from app.limits import ClientLimiter
+
+    now = [0.0]
+    limiter = ClientLimiter(per_minute=6, max_concurrent=2, max_clients=3, clock=lambda: now[0])
+    for _ in range(6):
+        assert limiter.acquire("a") is None
+        limiter.release("a")
+    refusal = limiter.acquire("a")
+    assert refusal is not None and refusal.reason == "rate-limit" and refusal.retry_after == 10
+    now[0] += 10.0  # one token back (6 a minute)
+    assert limiter.acquire("a") is None
+    assert limiter.acquire("b") is None and limiter.acquire("b") is None
+    concurrency = limiter.acquire("b")
+    assert concurrency is not None and concurrency.reason == "concurrency"
+    limiter.release("b")
+    assert limiter.acquire("b") is None
+    for name in ("c", "d", "e", "f"):  # the table stays bounded; clients in progress are kept
+        assert limiter.acquire(name) is None
+        limiter.release(name)
+    assert len(limiter.clients) <= 3 + 2 and {"a", "b"} <= set(limiter.clients)
+    assert ClientLimiter().acquire("anyone") is None  # off by default
