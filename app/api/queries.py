@@ -372,7 +372,12 @@ async def run_saved_query(request: Request, name: str, service: GraphService) ->
         cached = state.responses.get(response_key) if generation is not None else None
         if cached is not None:
             body, headers = cached
-            return Response(body, media_type=chosen.content_type, headers={**headers, "X-Cache": "hit"})
+            headers = {**headers, "X-Cache": "hit"}
+            if "Link" in headers:  # links belong to this request's own parameters, not the cached one's
+                last = max(1, math.ceil(int(headers["X-Total-Count"]) / template.pagination))
+                kept = {**given, "format": override} if override is not None else given
+                headers["Link"] = link_header(request, kept, page, last)
+            return Response(body, media_type=chosen.content_type, headers=headers)
 
         result_key = (bound.key, generation)
         result = state.results.get(result_key) if generation is not None else None
