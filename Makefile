@@ -50,11 +50,11 @@ reference: setup
 BENCH_SIZES ?= real,5000,50000
 
 bench: setup
-	@echo "bench: sizes $(BENCH_SIZES); this takes long (the reference build alone is ~30 min at 5000 actions on 2 cores)"
+	@echo "bench: sizes $(BENCH_SIZES); this takes long (the reference build alone takes ~25 min at 5000 actions on 2 cores; 50000 adds ~1.5 h)"
 	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES) --out bench/results
 
 bench-quick: setup
-	$(BIN)/python -m bench.run --quick --out bench/results
+	$(BIN)/python -m bench.run --quick --out bench/results/quick
 
 clean:
 	rm -rf var build

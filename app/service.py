@@ -218,6 +218,10 @@ class GraphService:
         graphs, outcome = run_update(
             self._asserted, text, self._shapes, base_iri=self.settings.base_iri + "id/", prefixes=PREFIXES
         )
+        if graphs.asserted.keys() == self._asserted.keys() and all(
+            graphs.asserted[name] is graph for name, graph in self._asserted.items()
+        ):
+            return outcome  # no asserted graph changed: the store, its snapshot and the dumps stay as they are
         path = self.settings.store_path
         # While the directories are swapped, pages, VoID and the service description read the
         # snapshot the query workers use (the graph as it was): `self.store` is never None.

@@ -32,6 +32,7 @@ Every process it starts it stops by PID. Results: OUT/results.json and OUT/resul
 from __future__ import annotations
 
 import argparse
+import atexit
 import contextlib
 import datetime as dt
 import importlib.util
@@ -41,6 +42,7 @@ import os
 import platform
 import re
 import shutil
+import signal
 import socket
 import statistics
 import subprocess
@@ -95,6 +97,22 @@ def summary(times: list[float]) -> dict:
         "median_ms": round(statistics.median(times) * 1000, 2),
         "p95_ms": round(percentile(times, 0.95) * 1000, 2),
     }
+
+
+STARTED: list[subprocess.Popen] = []  # every process this run starts, stopped by PID if the run is stopped
+
+
+def tracked(process: subprocess.Popen) -> subprocess.Popen:
+    STARTED.append(process)
+    return process
+
+
+def stop_started(*_args) -> None:
+    for process in reversed(STARTED):
+        with contextlib.suppress(Exception):
+            stop_process(process, grace=5.0)
+    if _args:  # called as a signal handler
+        raise SystemExit(1)
 
 
 def stop_process(process: subprocess.Popen, grace: float = 10.0) -> None:
@@ -260,12 +278,25 @@ def start_ours(store: Path, log_path: Path, timeout: float = 900) -> Server:
     env = {**os.environ, "MIGCOOP_STORE_PATH": str(store), "MIGCOOP_STORE_BACKEND": "embedded"}
     env.pop("MIGCOOP_WRITE_TOKEN", None)
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [PYTHON, "-m", "uvicorn", "app.main:app", "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=PROJECT_ROOT,
-        env=env,
-        stdout=log_path.open("ab"),
-        stderr=subprocess.STDOUT,
+    process = tracked(
+        subprocess.Popen(
+            [
+                PYTHON,
+                "-m",
+                "uvicorn",
+                "app.main:app",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--log-level",
+                "warning",
+            ],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
     )
     base = f"http://127.0.0.1:{port}"
     wait_ready(process, lambda: httpx.get(f"{base}/ready", timeout=1).status_code == 200, timeout, log_path)
@@ -294,10 +325,12 @@ def start_oxigraph(location: Path, log_path: Path, timeout: float = 300) -> Serv
     assert binary
     port = free_port()
     started = time.perf_counter()
-    process = subprocess.Popen(
-        [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
-        stdout=log_path.open("ab"),
-        stderr=subprocess.STDOUT,
+    process = tracked(
+        subprocess.Popen(
+            [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+            stdout=log_path.open("ab"),
+            stderr=subprocess.STDOUT,
+        )
     )
     base = f"http://127.0.0.1:{port}"
 
@@ -451,7 +484,7 @@ def run_worker(args: list[str], timeout: float, log_path: Path) -> tuple[dict | 
     command = [PYTHON, "-m", "bench.workers", *args]
     lines: list[dict] = []
     with log_path.open("ab") as err:
-        process = subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=err, text=True)
+        process = tracked(subprocess.Popen(command, cwd=PROJECT_ROOT, stdout=subprocess.PIPE, stderr=err, text=True))
         timer = threading.Timer(timeout, stop_process, args=(process, 5.0))
         timer.start()
         try:
@@ -907,6 +940,24 @@ def targets(results: dict) -> list[dict]:
 
     def estimated(entry: dict) -> str:
         notes = [f"{name}: {b['skipped']}" for name, b in entry.get("builds", {}).items() if "skipped" in b]
+        notes += [
+            f"{name}: {b['total'] / 60:.1f} min (bench-only)"
+            for name, b in entry.get("builds", {}).items()
+            if name.startswith("chunked") and "total" in b
+        ]
+        return "; ".join(notes)
+
+    def estimated_memory(entry: dict) -> str:
+        notes = [
+            f"{name}: estimated {b['estimated_peak_rss_mb'] / 1024:.0f} GB"
+            for name, b in entry.get("builds", {}).items()
+            if b.get("estimated_peak_rss_mb")
+        ]
+        notes += [
+            f"{name}: {b['peak_rss_mb'] / 1024:.2f} GB (bench-only)"
+            for name, b in entry.get("builds", {}).items()
+            if name.startswith("chunked") and "peak_rss_mb" in b
+        ]
         return "; ".join(notes)
 
     big = max((e for e in results["sizes"] if e["size"] != "real"), key=lambda e: e["actions"], default=None)
@@ -944,7 +995,7 @@ def targets(results: dict) -> list[dict]:
                 {
                     "target": f"{big['size']} actions build peak memory < 8 GB",
                     "met": False,
-                    "figure": estimated(big) or "not measured",
+                    "figure": estimated_memory(big) or "not measured",
                 }
             )
     if "real" in sizes:
@@ -1016,6 +1067,9 @@ def render(results: dict) -> str:
             f" Merged with the sizes of the run of {meta['merged_from']['started']} (`{meta['merged_from']['command']}`)."
             if meta.get("merged_from")
             else ""
+        )
+        + "".join(
+            f" Builds added by the run of {b['started']} (`{b['command']}`)." for b in meta.get("build_runs", [])
         ),
         "",
         "## Builds",
@@ -1189,6 +1243,8 @@ def main(argv: list[str] | None = None) -> int:
         reuse=args.reuse,
     )
     options.work.mkdir(parents=True, exist_ok=True)
+    atexit.register(stop_started)
+    signal.signal(signal.SIGTERM, stop_started)
     queries, skipped = saved_queries()
     results = {
         "meta": {
@@ -1220,6 +1276,8 @@ def main(argv: list[str] | None = None) -> int:
                 "started": previous["meta"]["started"],
                 "command": previous["meta"]["command"],
             }
+            if previous["meta"].get("build_runs"):
+                results["meta"]["build_runs"] = previous["meta"]["build_runs"]
     engines = [e.strip() for e in args.engines.split(",")] if args.engines else None
     for size in sizes:
         prior = kept.get(size, {"size": size}) if args.builds_only else None

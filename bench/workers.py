@@ -17,8 +17,9 @@ Engines:
   (ontology and reference data with each group), the asserted and inferred triples
   bulk-loaded into the same store layout. It gives the same graph because no OWL 2
   RL rule of the ontology joins records of two sources (records of a source point
-  only at their own nodes and at the shared reference data); `bench/run.py` checks
-  this at a small size. It is not a product build path.
+  only at their own nodes and at the shared reference data); checked at 600 actions
+  in 3 sources, where every graph is isomorphic to the monolithic build's (README,
+  "Performance"). It is not a product build path.
 """
 
 from __future__ import annotations
@@ -114,7 +115,13 @@ def chunk_groups(ontology_dir: Path, data_dir: Path) -> tuple[list, list[list]]:
             common_curation.append(data_file)
         else:
             by_source[match.group(1)].append(data_file)
-    groups = [shared + common_curation + by_source[code] for code in sorted(by_source)]
+    # records of every source point at the programmes, which the generator describes once, in
+    # 000-programmes.ttl: every chunk gets that file too, or its references would dangle
+    programmes = [f for f in files if f.path.name.endswith("-programmes.ttl")]
+    groups = []
+    for code in sorted(by_source):
+        own = by_source[code]
+        groups.append(shared + common_curation + own + [f for f in programmes if f not in own])
     return shared, groups
 
 

@@ -8,7 +8,8 @@ Two runs, each bounded by a number of cases per operation and a fixed seed:
   invalid requests);
 - the write routes (POST /sparql and POST /update) with the write token, on a writable
   server on the small store, so that the update parser and the update gate get random
-  input too.
+  input too (the fuzzing phase only: the coverage phase sends many empty updates, each a
+  valid no-op that still goes through validation and reasoning).
 The number of cases run is printed and kept in test-artifacts/fuzz.json.
 """
 
@@ -30,6 +31,8 @@ SCHEMATHESIS = Path(sys.executable).parent / "st"
 
 
 def run_schemathesis(server: RunningServer, report: Path, *options: str) -> dict:
+    # One worker: schemathesis generating cases in several threads trips a CPython 3.11 bug in
+    # ast.parse ("AST constructor recursion depth mismatch"), an error of the fuzzer, not of the server.
     command = [
         str(SCHEMATHESIS),
         "run",
@@ -40,8 +43,8 @@ def run_schemathesis(server: RunningServer, report: Path, *options: str) -> dict
         str(SEED),
         "--request-timeout",
         "60",
-        "--phases",
-        "coverage,fuzzing",
+        "--workers",
+        "1",
         "--suppress-health-check",
         "all",
         "--no-color",
@@ -51,7 +54,8 @@ def run_schemathesis(server: RunningServer, report: Path, *options: str) -> dict
         str(report),
         *options,
     ]
-    completed = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False)
+    # In the report's folder: schemathesis keeps a cache (.schemathesis/) in its working directory.
+    completed = subprocess.run(command, capture_output=True, text=True, timeout=600, check=False, cwd=report.parent)
     assert report.exists(), completed.stdout[-3000:] + completed.stderr[-3000:]
     summary = json.loads(report.read_text())
     failures = summary["failures"]
@@ -75,7 +79,7 @@ def keep(name: str, summary: dict) -> None:
 
 
 def test_fuzzing_every_operation_gives_no_server_error(server: RunningServer, tmp_path: Path) -> None:
-    summary = run_schemathesis(server, tmp_path / "report.json", "--max-examples", "8", "--workers", "2")
+    summary = run_schemathesis(server, tmp_path / "report.json", "--phases", "coverage,fuzzing", "--max-examples", "8")
     keep("all-operations", summary)
     assert summary["operations"]["tested"] >= 100  # every saved query is its own operation
     assert summary["test_cases"]["generated"] >= 2000
@@ -97,8 +101,10 @@ def test_fuzzing_the_write_routes_with_the_token_gives_no_server_error(
     summary = run_schemathesis(
         writable_small,
         tmp_path / "report.json",
+        "--phases",
+        "fuzzing",
         "--max-examples",
-        "40",
+        "20",
         "--include-path-regex",
         "^/(sparql|update)$",
         "--exclude-method",
@@ -108,4 +114,4 @@ def test_fuzzing_the_write_routes_with_the_token_gives_no_server_error(
     )
     keep("write-routes-with-token", summary)
     assert summary["operations"]["tested"] == 2
-    assert summary["test_cases"]["generated"] >= 50
+    assert summary["test_cases"]["generated"] >= 35
