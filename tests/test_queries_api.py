@@ -8,17 +8,23 @@ https://w3id.org/migcoop/id/ base ("action/mieux/zambia"), unbound as None.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import shutil
 from decimal import Decimal
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
+import pyoxigraph as ox
 import pytest
+from fastapi import FastAPI
 
+from app.api import queries
 from app.core.config import PROJECT_ROOT
+from app.sparql_protocol import ProtocolError
 from tests.competency_answers import ANSWERS
 from tests.conftest import start_server, stop_server
 from tests.test_competency import check
@@ -727,3 +733,114 @@ def test_an_update_invalidates_cached_results_and_enumerations(built, tmp_path: 
         assert len(schema["enum"]) == 30 and ID + "country/PRT" in schema["enum"]
     finally:
         stop_server(running)
+
+
+# --- start-up does not wait for the enumerations ------------------------------------------------
+
+ENDLESS = """#+ summary: Anything, with allowed values that take for ever to read (four joins of every triple)
+#+ enumerate:
+#+   - anything
+
+SELECT ?p WHERE { ?_anything_iri ?p ?o . ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }
+"""
+
+
+def project_with_an_endless_enumeration(root: Path) -> Path:
+    """The project as it is, with one more saved query, first in name order, whose enumeration never ends."""
+    root.mkdir()
+    for entry in PROJECT_ROOT.iterdir():
+        if entry.name != "queries":
+            (root / entry.name).symlink_to(entry)
+    (root / "queries").mkdir()
+    for query in (PROJECT_ROOT / "queries").glob("*.rq"):
+        (root / "queries" / query.name).symlink_to(query)
+    (root / "queries" / "aaa-endless-enumeration.rq").write_text(ENDLESS)
+    return root
+
+
+def test_the_server_is_ready_before_the_enumerations_are_read(built, tmp_path: Path) -> None:
+    # Were the enumerations read before start-up completes, this server would never be ready: the first
+    # one runs until the query timeout of 10 minutes (start_server gives up after 30 s).
+    project = project_with_an_endless_enumeration(tmp_path / "project")
+    running = start_server(
+        built.store_path, tmp_path / "server.log", project_root=str(project), query_timeout_seconds="600"
+    )
+    try:
+        assert httpx.get(f"{running.base_url}/ready").status_code == 200
+        # The background reading is stuck on the endless one; a request reads what it needs itself.
+        target = url(running, "actions-by-country")
+        refused = httpx.get(target, params={"country": ID + "country/PRT"}, timeout=30)
+        assert refused.status_code == 422
+        assert refused.text.startswith(f"Parameter 'country': '{ID}country/PRT' is not one of the allowed values (29: ")
+        ghana = httpx.get(target, params={"country": ID + "country/GHA"}, timeout=30)
+        assert ghana.status_code == 200
+        assert [short(row["action"]) for row in ghana.json()] == [mieux("ghana-i"), mieux("ghana-ii")]
+    finally:
+        stop_server(running)
+
+
+class FakeGraph:
+    """Answers the enumeration queries in place of the query workers, when released, counting them."""
+
+    def __init__(self) -> None:
+        self.generation: int | None = 0
+        self.settings = SimpleNamespace(query_timeout_seconds=30)
+        self.asked: list[str] = []
+        self.released = asyncio.Event()
+        self.failures = 0
+
+    async def run_select(self, _service: Any, text: str) -> queries.Result:
+        self.asked.append(text)
+        await self.released.wait()
+        if self.failures:
+            self.failures -= 1
+            raise ProtocolError(503, "Query timed out after 10 s and was stopped.")
+        row = {"value": {"type": "uri", "value": ID + "country/GHA"}, "label": {"type": "literal", "value": "Ghana"}}
+        return queries.Result(["value", "label"], [row], False)
+
+
+def test_an_enumeration_is_read_once_for_all_who_wait_and_again_after_an_update(monkeypatch) -> None:
+    graph = FakeGraph()
+    monkeypatch.setattr(queries, "run_select", graph.run_select)
+    state = queries.LibraryState(queries.LIBRARY, FastAPI())
+    template = queries.LIBRARY["actions-by-country"]
+    country = template.enumeration_query(template.parameters[0])
+
+    async def scenario() -> None:
+        background = asyncio.create_task(state.read_all(graph))
+        requests = [asyncio.create_task(state.ready_for(graph, template)) for _ in range(3)]
+        while not graph.asked:
+            await asyncio.sleep(0)
+        assert graph.asked == [country]
+        assert not any(request.done() for request in requests)
+        graph.released.set()
+        await asyncio.gather(background, *requests)
+        assert graph.asked.count(country) == 1
+        assert len(graph.asked) == len(set(graph.asked)) == len(state.graph_keys())
+        assert state.allowed(template) == {"country": {f"<{ID}country/GHA>": ox.NamedNode(ID + "country/GHA")}}
+
+        graph.generation = None  # an update being applied: the values read are kept
+        await state.ready_for(graph, template)
+        graph.generation = 1  # applied: read again
+        await state.ready_for(graph, template)
+        assert graph.asked.count(country) == 2
+
+    asyncio.run(scenario())
+
+
+def test_an_enumeration_that_fails_is_an_error_and_is_read_again_on_next_use(monkeypatch) -> None:
+    graph = FakeGraph()
+    graph.released.set()
+    graph.failures = 1
+    monkeypatch.setattr(queries, "run_select", graph.run_select)
+    state = queries.LibraryState(queries.LIBRARY, FastAPI())
+    template = queries.LIBRARY["actions-by-country"]
+
+    async def scenario() -> None:
+        with pytest.raises(ProtocolError, match="Query timed out"):
+            await state.ready_for(graph, template)
+        await state.ready_for(graph, template)
+        assert set(state.allowed(template)["country"]) == {f"<{ID}country/GHA>"}
+        assert len(graph.asked) == 2
+
+    asyncio.run(scenario())

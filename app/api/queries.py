@@ -16,13 +16,14 @@ generation, which is part of every cache key).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import csv
 import io
 import json
 import logging
 import math
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Annotated, Any
@@ -31,6 +32,7 @@ from urllib.parse import urlencode
 import pyoxigraph as ox
 from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
+from starlette.routing import Route
 
 from app.api.deps import get_service
 from app.core.config import get_settings
@@ -118,17 +120,26 @@ class Choices:
         return [term.value for term in self.terms.values()]
 
 
+Key = tuple[str, str]  # (saved query, parameter)
+
+
 @dataclass
 class LibraryState:
-    """What the saved-query API keeps on one running app: enumerations and caches."""
+    """What the saved-query API keeps on one running app: enumerations and caches.
+
+    The enumerations read from the graph are read after start-up, in the background, and on demand,
+    each once per graph generation however many requests wait for it.
+    """
 
     templates: dict[str, QueryTemplate]
-    enumerations: dict[tuple[str, str], Choices] = field(default_factory=dict)
-    enumerations_generation: int | None = None
-    enumerations_read: bool = False
+    app: FastAPI
+    enumerations: dict[Key, Choices] = field(default_factory=dict)
+    read_at: dict[Key, int | None] = field(default_factory=dict)  # the generation read at; None: maybe stale
+    reading: dict[tuple[Key, int | None], asyncio.Task[None]] = field(default_factory=dict)
+    sweeps: dict[int | None, asyncio.Task[None]] = field(default_factory=dict)
+    background: asyncio.Task[None] | None = None
     results: LRU = field(default_factory=lambda: LRU(RESULT_CACHE_SIZE))
     responses: LRU = field(default_factory=lambda: LRU(RESPONSE_CACHE_SIZE))
-    lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     def __post_init__(self) -> None:
         for template in self.templates.values():
@@ -138,6 +149,11 @@ class LibraryState:
                     labels: dict[str, str | None] = {term.value: None for term in terms.values()}
                     self.enumerations[(template.name, parameter.name)] = Choices(terms, labels)
 
+    def graph_keys(self, template: QueryTemplate | None = None) -> list[Key]:
+        """The enumerations read from the graph: a template's, or all of them."""
+        templates = [template] if template is not None else self.templates.values()
+        return [(t.name, p.name) for t in templates for p in t.parameters if p.enumeration == "graph"]
+
     def allowed(self, template: QueryTemplate) -> dict[str, dict[str, ox.NamedNode | ox.Literal]]:
         return {
             parameter.name: self.enumerations[(template.name, parameter.name)].terms
@@ -145,38 +161,90 @@ class LibraryState:
             if (template.name, parameter.name) in self.enumerations
         }
 
-    async def ensure_enumerations(self, service: GraphService, app: FastAPI) -> None:
-        """Read the enumerations that come from the graph, once per graph generation.
+    def fresh(self, key: Key, generation: int | None) -> bool:
+        """Read for this generation; while an update is being applied (None), the last values read are kept."""
+        return key in self.read_at and (generation is None or self.read_at[key] == generation)
 
-        While an update is being applied (generation None) the last ones read are kept.
-        """
-        if self.current(service.generation):
+    async def read(self, service: GraphService, key: Key) -> None:
+        """One enumeration for the current graph: already read, or awaiting the one reading in flight."""
+        generation = service.generation
+        if self.fresh(key, generation):
             return
-        async with self.lock:
-            generation = service.generation
-            if self.current(generation):
-                return
-            for template in self.templates.values():
-                for parameter in template.parameters:
-                    if parameter.enumeration == "graph":
-                        result = await run_select(service, template.enumeration_query(parameter))
-                        self.enumerations[(template.name, parameter.name)] = choices_from(result)
-            self.enumerations_read = True
-            unchanged = generation is not None and service.generation == generation
-            self.enumerations_generation = generation if unchanged else None
-            update_openapi_enums(self)
-            app.openapi_schema = None  # regenerated with the new allowed values on the next request
+        task = self.reading.get((key, generation)) or track(
+            self.reading, (key, generation), self.read_from_graph(service, key, generation)
+        )
+        await asyncio.shield(task)
 
-    def current(self, generation: int | None) -> bool:
-        if not self.enumerations_read:
-            return False
-        return generation is None or generation == self.enumerations_generation
+    async def read_from_graph(self, service: GraphService, key: Key, generation: int | None) -> None:
+        template = self.templates[key[0]]
+        parameter = template.parameter(key[1])
+        assert parameter is not None
+        try:
+            result = await run_select(service, template.enumeration_query(parameter))
+        except Exception as error:
+            logger.warning("saved queries: allowed values of '%s' in %s not read (read again on next use): %s",
+                           key[1], key[0], error)  # fmt: skip
+            raise
+        self.enumerations[key] = choices_from(result)
+        self.read_at[key] = generation if service.generation == generation else None
+        update_openapi_enums(self)
+        self.app.openapi_schema = None  # regenerated with the new allowed values on the next request
+
+    async def read_all(self, service: GraphService) -> None:
+        """Every enumeration, one after the other (one query worker at a time), shared by all who wait."""
+        generation = service.generation
+        task = self.sweeps.get(generation) or track(self.sweeps, generation, self.sweep(service))
+        await asyncio.shield(task)
+
+    async def sweep(self, service: GraphService) -> None:
+        failures = []
+        for key in self.graph_keys():
+            try:
+                await self.read(service, key)
+            except Exception as error:  # logged by read_from_graph; the others are read all the same
+                failures.append(error)
+        if failures:
+            raise failures[0]
+
+    async def wait(self, service: GraphService, reading: Awaitable[Any]) -> None:
+        """Wait for enumerations being read, within the query timeout."""
+        timeout = service.settings.query_timeout_seconds
+        try:
+            await asyncio.wait_for(reading, timeout)
+        except TimeoutError:
+            raise ProtocolError(
+                503,
+                f"The allowed values of the parameters are still being read from the graph after {timeout:g} s. "
+                "Retry later.",
+                {"Retry-After": str(math.ceil(timeout))},
+            ) from None
+
+    async def ready_for(self, service: GraphService, template: QueryTemplate) -> None:
+        keys = self.graph_keys(template)
+        if keys:
+            await self.wait(service, asyncio.gather(*(self.read(service, key) for key in keys)))
+
+    async def stop(self) -> None:
+        tasks = [*self.reading.values(), *self.sweeps.values()]
+        if self.background is not None:
+            tasks.append(self.background)
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def track(tasks: dict[Any, asyncio.Task[None]], slot: Any, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+    """Run work as a task kept in tasks[slot] until it is done."""
+    task = asyncio.create_task(work)
+    tasks[slot] = task
+    task.add_done_callback(lambda _: tasks.pop(slot, None))
+    return task
 
 
 def state_of(app: FastAPI) -> LibraryState:
     state = getattr(app.state, "saved_queries", None)
     if state is None:
-        state = LibraryState(LIBRARY)
+        state = LibraryState(LIBRARY, app)
         app.state.saved_queries = state
     return state
 
@@ -364,7 +432,7 @@ async def run_saved_query(request: Request, name: str, service: GraphService) ->
         override = given.pop("format", None)
         page = read_page(template, given.pop("page", None))
         chosen = choose_format(request.headers.get("accept"), override)
-        await state.ensure_enumerations(service, request.app)
+        await state.ready_for(service, template)
         bound = template.bind(given, state.allowed(template))
 
         generation = service.generation
@@ -410,7 +478,7 @@ async def run_saved_query(request: Request, name: str, service: GraphService) ->
 async def list_saved_queries(request: Request, service: GraphService) -> Response:
     state = state_of(request.app)
     try:
-        await state.ensure_enumerations(service, request.app)
+        await state.wait(service, state.read_all(service))
     except ProtocolError as error:
         return error_response(error)
     return JSONResponse([describe(template, state) for template in state.templates.values()])
@@ -553,20 +621,49 @@ def endpoint_for(name: str) -> Callable[..., Any]:
     return endpoint
 
 
+async def read_in_background(state: LibraryState, service: GraphService) -> None:
+    with contextlib.suppress(Exception):  # each failure is logged; that enumeration is read again on next use
+        await state.read_all(service)
+
+
+Endpoint = Callable[[Request], Awaitable[Response]]
+
+
+def waiting_for_enumerations(serve: Endpoint) -> Endpoint:
+    async def openapi(request: Request) -> Response:
+        service, state = get_service(request), state_of(request.app)
+        with contextlib.suppress(ProtocolError):  # then served with the values read so far
+            await state.wait(service, state.read_all(service))
+        return await serve(request)
+
+    return openapi
+
+
+def openapi_waits_for_enumerations(app: FastAPI) -> None:
+    """/openapi.json lists the allowed values read from the graph: it waits for them, within the query timeout."""
+    for index, route in enumerate(app.router.routes):
+        if isinstance(route, Route) and route.path == app.openapi_url:
+            endpoint = waiting_for_enumerations(route.endpoint)
+            app.router.routes[index] = Route(route.path, endpoint, include_in_schema=False)
+            return
+
+
 @asynccontextmanager
-async def warm_up(app: FastAPI) -> AsyncIterator[None]:
-    """Read the enumerations once the service runs, so the first OpenAPI document carries them."""
+async def read_enumerations_after_start_up(app: FastAPI) -> AsyncIterator[None]:
+    """Start-up does not wait for the enumerations: they are read in the background, or on first use."""
+    state = state_of(app)
     service = getattr(app.state, "service", None)
     if service is not None:
-        try:
-            await state_of(app).ensure_enumerations(service, app)
-        except Exception as error:  # the API still answers; enumerations are read again on first use
-            logger.warning("saved queries: enumerations not read at start-up: %s", error)
-    yield
+        openapi_waits_for_enumerations(app)
+        state.background = asyncio.create_task(read_in_background(state, service))
+    try:
+        yield
+    finally:
+        await state.stop()
 
 
 def build_router(templates: dict[str, QueryTemplate]) -> APIRouter:
-    router = APIRouter(lifespan=warm_up)
+    router = APIRouter(lifespan=read_enumerations_after_start_up)
 
     @router.get(
         API_PREFIX,
