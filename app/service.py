@@ -26,7 +26,7 @@ from app.query_engine import QueryAnswer, QueryEngine, QueryJob
 from app.sparql_protocol import declares_dataset
 from app.store import GRAPH_ASSERTED, OxigraphStore, recover_store, write_store
 from app.store_remote import RemoteQueryEngine, RemoteStore
-from app.update import UpdateOutcome, read_asserted_graphs, run_update, snapshot
+from app.update import UpdateOutcome, inference, read_asserted_graphs, run_update, same_graphs, snapshot
 from app.validate import load_shapes
 
 T = TypeVar("T")
@@ -107,6 +107,9 @@ class GraphService:
         self.updates_applied = 0
         self._asserted: dict[URIRef, Graph] | None = None
         self._shapes: Graph | None = None
+        # The inferred graph after an update: kept up to date incrementally with the fast engine on the
+        # embedded store, whose asserted graphs only updates change; the reasoner is built at the first update.
+        self._infer = inference(settings.build_engine, incremental=settings.store_backend == "embedded")
 
     @property
     def updates_enabled(self) -> bool:
@@ -216,11 +219,14 @@ class GraphService:
         if self._shapes is None:
             self._shapes = load_shapes(self.settings.ontology_dir / "shapes.ttl")
         graphs, outcome = run_update(
-            self._asserted, text, self._shapes, base_iri=self.settings.base_iri + "id/", prefixes=PREFIXES
+            self._asserted,
+            text,
+            self._shapes,
+            base_iri=self.settings.base_iri + "id/",
+            prefixes=PREFIXES,
+            infer=self._infer,
         )
-        if graphs.asserted.keys() == self._asserted.keys() and all(
-            graphs.asserted[name] is graph for name, graph in self._asserted.items()
-        ):
+        if same_graphs(self._asserted, graphs.asserted):
             return outcome  # no asserted graph changed: the store, its snapshot and the dumps stay as they are
         path = self.settings.store_path
         # While the directories are swapped, pages, VoID and the service description read the
@@ -260,7 +266,7 @@ class GraphService:
             self._shapes = load_shapes(self.settings.ontology_dir / "shapes.ttl")
         current = read_asserted_graphs(store)
         graphs, outcome = run_update(
-            current, text, self._shapes, base_iri=self.settings.base_iri + "id/", prefixes=PREFIXES
+            current, text, self._shapes, base_iri=self.settings.base_iri + "id/", prefixes=PREFIXES, infer=self._infer
         )
         if store.write_update(current, graphs):
             self._generation += 1

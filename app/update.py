@@ -1,6 +1,6 @@
 """SPARQL Update as a transaction through the same gate as the build: apply the
 update to a scratch copy of the asserted graphs, validate the result with the
-SHACL shapes, recompute the inferred graph, and only then replace the store.
+SHACL shapes, compute the new inferred graph, and only then replace the store.
 
 What an update sees and where its changes go:
 - its default graph is the union of the asserted graphs, so WHERE clauses see all
@@ -9,24 +9,37 @@ What an update sees and where its changes go:
 - it may name asserted graphs (sources, curation, reference, updates) with GRAPH;
 - the derived graphs (id:graph/asserted, id:graph/inferred) cannot be written.
 A rejected update changes nothing.
+
+With the fast engine the embedded store's inferred graph is kept up to date by an
+`IncrementalReasoner` (app.reason_fast.FastReasoner) from the triples the update added
+and removed; otherwise, and on the remote backend, it is recomputed.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pyoxigraph as ox
 from rdflib import Graph, URIRef
+from rdflib.term import Node
 
+from app.build import engine_stages
 from app.namespaces import GRAPH_INFERRED, ID
 from app.reason import reason
+from app.reason_fast import FastReasoner, UnsupportedAxiom
 from app.sparql_protocol import ProtocolError, short_syntax_error
 from app.store import GRAPH_ASSERTED, BuildGraphs, GraphStore, OxigraphStore, sorted_ntriples
 from app.validate import ValidationReport, validate
 
 GRAPH_UPDATES = ID["graph/updates"]
 DERIVED_GRAPHS = {str(GRAPH_ASSERTED), str(GRAPH_INFERRED)}
+
+Graphs = dict[URIRef, Graph]
+Triple = tuple[Node, Node, Node]
+# (the asserted graphs before the update, after it, their union after it) -> the inferred graph
+Infer = Callable[[Graphs, Graphs, Graph], Graph]
 
 
 REJECTION_MESSAGE_LIMIT = 480  # characters: errors stay short enough to read in a notebook cell
@@ -137,21 +150,80 @@ def apply_update(
     return result, len(union_after - union_before), len(union_before - union_after)
 
 
+def same_graphs(old: Graphs, new: Graphs) -> bool:
+    """Whether `new` holds exactly the graph objects of `old` (apply_update keeps those it did not change)."""
+    return old.keys() == new.keys() and all(new[name] is graph for name, graph in old.items())
+
+
+def asserted_delta(old: Graphs, new: Graphs) -> tuple[set[Triple], set[Triple]]:
+    """The triples added to and removed from the union of the asserted graphs, read from the graphs
+    that changed. A changed graph is a new parse with new blank nodes: its blank-node triples
+    count as removed and added again, which changes nothing but the labels."""
+    kept = {name for name, graph in old.items() if new.get(name) is graph}
+    before = {triple for name, graph in old.items() if name not in kept for triple in graph}
+    after = {triple for name, graph in new.items() if name not in kept for triple in graph}
+    unchanged = [old[name] for name in kept]
+    added = {triple for triple in after - before if not any(triple in graph for graph in unchanged)}
+    removed = {triple for triple in before - after if not any(triple in graph for graph in unchanged)}
+    return added, removed
+
+
+class IncrementalReasoner:
+    """A FastReasoner holding the closure of the asserted graphs it was last given, advanced by
+    each accepted update from the triples it added and removed.
+
+    It is only advanced from the graphs it holds the closure of: from any others (the first
+    update, the graphs before an update whose store write failed) it is built again. It is
+    never left half-changed: it is dropped while it changes and kept only if that succeeds.
+    """
+
+    def __init__(self) -> None:
+        self._reasoner: FastReasoner | None = None
+        self._graphs: Graphs = {}
+
+    def infer(self, old: Graphs, new: Graphs, asserted: Graph) -> Graph:
+        reasoner = self._reasoner if same_graphs(self._graphs, old) else None
+        self._reasoner, self._graphs = None, {}
+        try:
+            if reasoner is None:
+                reasoner = FastReasoner(asserted)
+                inferred = reasoner.inferred()
+            else:
+                inferred = reasoner.update(*asserted_delta(old, new))
+        except UnsupportedAxiom:
+            return reason(asserted)
+        self._reasoner, self._graphs = reasoner, new
+        return inferred
+
+
+def full_reasoning(reason_graph: Callable[[Graph], Graph]) -> Infer:
+    return lambda _old, _new, asserted: reason_graph(asserted)
+
+
+def inference(engine: str, incremental: bool) -> Infer:
+    """How updates get their inferred graph with the build engine `engine` (the `build_engine` setting)."""
+    if engine == "fast" and incremental:
+        return IncrementalReasoner().infer
+    return full_reasoning(engine_stages(engine)[2])
+
+
 def run_update(
-    current: dict[URIRef, Graph],
+    current: Graphs,
     update: str,
     shapes: Graph,
     base_iri: str | None = None,
     prefixes: dict[str, str] | None = None,
+    infer: Infer | None = None,
 ) -> tuple[BuildGraphs, UpdateOutcome]:
-    """Apply, validate and reason. Raises ProtocolError (400/422) and changes nothing on failure."""
+    """Apply, validate and reason. Raises ProtocolError (400/422) and changes nothing on failure;
+    `infer` (default: the reference reasoner) is only called once the update is valid."""
     new_graphs, inserted, deleted = apply_update(current, update, base_iri, prefixes)
     candidate = BuildGraphs(asserted=new_graphs, inferred=Graph())
     asserted = candidate.asserted_union()
     report = validate(asserted, shapes)
     if not report.conforms:
         raise UpdateRejected(report)
-    inferred = reason(asserted)
+    inferred = infer(current, new_graphs, asserted) if infer else reason(asserted)
     outcome = UpdateOutcome(len(asserted), len(inferred), inserted, deleted)
     return BuildGraphs(asserted=new_graphs, inferred=inferred), outcome
 

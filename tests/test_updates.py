@@ -10,18 +10,35 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Iterator
+from pathlib import Path
 
 import httpx
 import pytest
-from rdflib import Graph, URIRef
+from rdflib import Graph, Literal, URIRef
 
-from tests.conftest import Built, RunningServer
+from app.namespaces import PREFIXES
+from app.reason_fast import FastReasoner
+from app.reason_fast import reason as fast_reason
+from app.store import BuildGraphs, OxigraphStore
+from app.update import (
+    Graphs,
+    IncrementalReasoner,
+    UpdateRejected,
+    asserted_delta,
+    read_asserted_graphs,
+    run_update,
+)
+from app.validate import load_shapes
+from tests.conftest import ONTOLOGY_DIR, Built, RunningServer
 from tests.endpoint import (
     AUTH,
     GRAPH_ASSERTED,
     GRAPH_INFERRED,
+    GRAPH_REFERENCE,
     GRAPH_UPDATES,
+    ID,
     PLAIN,
+    RDFS_LABEL,
     SPARQL_UPDATE,
     TOKEN,
     WESTERN_AFRICA,
@@ -284,3 +301,142 @@ def test_using_graph_uri_is_400(client: httpx.Client, writable: RunningServer) -
         headers={**SPARQL_UPDATE, **AUTH},
     )
     assert_plain_error(response, 400, "using-graph-uri and using-named-graph-uri are not supported")
+
+
+# --- incremental reasoning: the inferred graph stays what a full reasoning gives ---------------
+
+DELETE_ACTION = "DELETE WHERE { <action/mieux/senegal-test> ?p ?o }"
+# A schema change (T-box): the fast reasoner recomputes; Zambia's action becomes a TestHighlightedAction.
+ADD_SUBCLASS = """
+INSERT DATA {
+  GRAPH <graph/ontology> {
+    mc:TestFlagshipAction a owl:Class ; rdfs:label "Test flagship action"@en ;
+        rdfs:subClassOf mc:TestHighlightedAction .
+    mc:TestHighlightedAction a owl:Class ; rdfs:label "Test highlighted action"@en .
+  }
+  <action/mieux/zambia> a mc:TestFlagshipAction .
+}
+"""
+DROP_SUBCLASS = (
+    "DELETE DATA { GRAPH <graph/ontology> { mc:TestFlagshipAction rdfs:subClassOf mc:TestHighlightedAction } }"
+)
+# Removes asserted triples of a source graph that the role-shortcut and inverse rules read.
+DROP_PARTICIPATION = """
+DELETE { ?x ?p ?o . ?s ?q ?x }
+WHERE { VALUES ?x { <action/mieux/zambia/participation/expertise-provider/europol> } { ?x ?p ?o } UNION { ?s ?q ?x } }
+"""
+# Non-conformant (two periods), and would infer that the Zambia action involves Western Africa.
+REJECTED_WITH_INFERENCES = SECOND_PERIOD.replace(
+    "<action/mieux/zambia> mc:period", "<action/mieux/zambia> mc:partnerCountry <country/SEN> ; mc:period"
+)
+HIGHLIGHTED = f"<{ZAMBIA}> a <https://w3id.org/migcoop/ontology#TestHighlightedAction>"
+SENEGAL_IN_WESTERN_AFRICA = f"<{NEW_ACTION}> <https://w3id.org/migcoop/ontology#involvesArea> <{WESTERN_AFRICA}>"
+ZAMBIA_IN_WESTERN_AFRICA = f"<{ZAMBIA}> <https://w3id.org/migcoop/ontology#involvesArea> <{WESTERN_AFRICA}>"
+EUROPOL_PROVIDES = f"<{ZAMBIA}> ?shortcut <https://w3id.org/migcoop/id/org/europol>"
+
+
+def read_graph(client: httpx.Client, url: str, graph: str) -> Graph:
+    query = f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"
+    response = client.get(url, params={"query": query}, headers={"Accept": "application/n-triples"})
+    assert response.status_code == 200, response.text[:500]
+    assert "X-Result-Truncated" not in response.headers
+    return Graph().parse(data=response.content, format="nt")
+
+
+def assert_inferred_is_full_reasoning(client: httpx.Client, url: str) -> None:
+    """The store's inferred graph is what reasoning from scratch on its asserted graph gives."""
+    expected = set(fast_reason(read_graph(client, url, GRAPH_ASSERTED)))
+    stored = set(read_graph(client, url, GRAPH_INFERRED))
+    assert stored == expected, (len(stored - expected), len(expected - stored))
+
+
+def in_inferred(client: httpx.Client, url: str, pattern: str) -> bool:
+    return ask(client, url, f"ASK {{ GRAPH <{GRAPH_INFERRED}> {{ {pattern} }} }}")
+
+
+def test_updates_keep_the_inferred_graph_equal_to_full_reasoning(
+    client: httpx.Client, built: Built, tmp_path: Path
+) -> None:
+    with writable_server(built, tmp_path, build_engine="fast") as running:
+        url = running.sparql_url
+        steps = [
+            (INSERT_ACTION, SENEGAL_IN_WESTERN_AFRICA, True),
+            (ADD_SUBCLASS, HIGHLIGHTED, True),
+            (DROP_PARTICIPATION, EUROPOL_PROVIDES, False),
+            (DROP_SUBCLASS, HIGHLIGHTED, False),
+            (DELETE_ACTION, SENEGAL_IN_WESTERN_AFRICA, False),
+        ]
+        assert in_inferred(client, url, EUROPOL_PROVIDES)
+        for update, pattern, inferred in steps:
+            response = post_update(client, running, update)
+            assert response.status_code == 200, response.text
+            assert in_inferred(client, url, pattern) is inferred, update
+            assert_inferred_is_full_reasoning(client, url)
+
+
+def test_rejected_update_leaves_incremental_reasoning_correct(
+    client: httpx.Client, built: Built, tmp_path: Path
+) -> None:
+    with writable_server(built, tmp_path, build_engine="fast") as running:
+        url = running.sparql_url
+        assert post_update(client, running, INSERT_ACTION).status_code == 200  # the reasoner exists now
+        assert post_update(client, running, REJECTED_WITH_INFERENCES).status_code == 422
+        response = post_update(client, running, DELETE_ACTION)
+        assert response.status_code == 200, response.text
+        assert not in_inferred(client, url, ZAMBIA_IN_WESTERN_AFRICA)
+        assert not in_inferred(client, url, SENEGAL_IN_WESTERN_AFRICA)
+        assert_inferred_is_full_reasoning(client, url)
+
+
+# --- the same at the level of run_update -------------------------------------------------------
+
+
+class CountingReasoner(FastReasoner):
+    built = 0
+
+    def __init__(self, asserted: Graph) -> None:
+        CountingReasoner.built += 1
+        super().__init__(asserted)
+
+
+@pytest.fixture
+def counting(monkeypatch: pytest.MonkeyPatch) -> type[CountingReasoner]:
+    CountingReasoner.built = 0
+    monkeypatch.setattr("app.update.FastReasoner", CountingReasoner)
+    return CountingReasoner
+
+
+def updated(graphs: Graphs, update: str, shapes: Graph, incremental: IncrementalReasoner) -> BuildGraphs:
+    new, _outcome = run_update(graphs, update, shapes, ID, PREFIXES, incremental.infer)
+    assert set(new.inferred) == set(fast_reason(new.asserted_union())), update
+    return new
+
+
+def test_incremental_reasoner_is_advanced_only_from_the_graphs_it_holds(
+    store: OxigraphStore, counting: type[CountingReasoner]
+) -> None:
+    shapes = load_shapes(ONTOLOGY_DIR / "shapes.ttl")
+    incremental = IncrementalReasoner()
+    start = read_asserted_graphs(store)
+    with_action = updated(start, INSERT_ACTION, shapes, incremental).asserted
+    with pytest.raises(UpdateRejected):
+        run_update(with_action, REJECTED_WITH_INFERENCES, shapes, ID, PREFIXES, incremental.infer)
+    with_subclass = updated(with_action, ADD_SUBCLASS, shapes, incremental).asserted
+    assert counting.built == 1  # built at the first update, then advanced: the rejection did not touch it
+    updated(with_subclass, DELETE_ACTION, shapes, incremental)  # as if this update's store write failed
+    assert counting.built == 1
+    updated(with_subclass, DROP_PARTICIPATION, shapes, incremental)  # not from the graphs it holds: rebuilt
+    assert counting.built == 2
+
+
+def test_asserted_delta_counts_a_triple_once_across_graphs() -> None:
+    triple = (URIRef(ZAMBIA), URIRef(RDFS_LABEL), Literal("x"))
+    other = (URIRef(ZAMBIA), URIRef(RDFS_LABEL), Literal("y"))
+    kept, old_updates, new_updates = Graph(), Graph(), Graph()
+    kept.add(triple)
+    old_updates.add(triple)
+    new_updates.add(other)
+    old = {URIRef(GRAPH_REFERENCE): kept, URIRef(GRAPH_UPDATES): old_updates}
+    new = {URIRef(GRAPH_REFERENCE): kept, URIRef(GRAPH_UPDATES): new_updates}
+    assert asserted_delta(old, new) == ({other}, set())  # the triple is still stated in the reference graph
+    assert asserted_delta(new, {URIRef(GRAPH_REFERENCE): kept}) == (set(), {other})
