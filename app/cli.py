@@ -54,7 +54,7 @@ def command_validate(_args: argparse.Namespace) -> int:
     if report.conforms:
         print("The data conforms to the shapes.")
         return 0
-    print(format_violations(report, loaded, limit=500))
+    print(format_violations(report, loaded.files_defining, limit=500))
     return 1
 
 

@@ -14,15 +14,17 @@ from __future__ import annotations
 
 import calendar
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import pyoxigraph as ox
 from rdflib import RDF, RDFS, XSD, Dataset, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from app.namespaces import GRAPH_CURATION, GRAPH_ONTOLOGY, GRAPH_REFERENCE, ID, MC, TIME, source_graph
+from app.terms import to_oxigraph, to_rdflib
 
 SOURCE_FILE = re.compile(r"^(\d{3})[-_.]")
 TIME_PREFIX = str(ID["time/"])
@@ -118,10 +120,32 @@ def instant_value(instant: Node) -> tuple[Literal, date, date] | None:
 XSD_TIME_PROPERTY = {XSD.gYear: TIME.inXSDgYear, XSD.gYearMonth: TIME.inXSDgYearMonth, XSD.date: TIME.inXSDDate}
 
 
-def describe_instant(graph: Graph, instant: URIRef, literal: Literal) -> None:
-    graph.add((instant, RDF.type, TIME.Instant))
-    graph.add((instant, RDFS.label, Literal(str(literal))))
-    graph.add((instant, XSD_TIME_PROPERTY[literal.datatype], literal))
+def instant_description(instant: URIRef, literal: Literal) -> list[tuple[Node, Node, Node]]:
+    return [
+        (instant, RDF.type, TIME.Instant),
+        (instant, RDFS.label, Literal(str(literal))),
+        (instant, XSD_TIME_PROPERTY[literal.datatype], literal),
+    ]
+
+
+def time_triples(beginnings: Iterable[tuple], ends: Iterable[tuple], dates: Iterable[tuple]) -> set[tuple]:
+    """What `expand_time` adds, from the (interval, instant) pairs of time:hasBeginning and
+    time:hasEnd and the (node, date) pairs of mc:date."""
+    added: set[tuple] = set()
+    for interval, instant in beginnings:
+        value = instant_value(instant)
+        if value:
+            added.update(instant_description(instant, value[0]))
+            added.add((interval, MC.startDate, Literal(value[1])))
+    for interval, instant in ends:
+        value = instant_value(instant)
+        if value:
+            added.update(instant_description(instant, value[0]))
+            added.add((interval, MC.endDate, Literal(value[2])))
+    for node, when in dates:
+        if isinstance(when, Literal) and len(str(when)) >= 4 and str(when)[:4].isdigit():
+            added.add((node, MC.year, Literal(str(when)[:4], datatype=XSD.gYear)))
+    return added
 
 
 def expand_time(graph: Graph) -> None:
@@ -131,16 +155,87 @@ def expand_time(graph: Graph) -> None:
     the last day the end can denote, so "during 2012" is a plain date comparison.
     Milestone dates also get an `mc:year` for grouping.
     """
-    for interval, instant in list(graph.subject_objects(TIME.hasBeginning)):
-        value = instant_value(instant)
-        if value:
-            describe_instant(graph, instant, value[0])
-            graph.add((interval, MC.startDate, Literal(value[1])))
-    for interval, instant in list(graph.subject_objects(TIME.hasEnd)):
-        value = instant_value(instant)
-        if value:
-            describe_instant(graph, instant, value[0])
-            graph.add((interval, MC.endDate, Literal(value[2])))
-    for node, when in list(graph.subject_objects(MC.date)):
-        if isinstance(when, Literal) and len(str(when)) >= 4 and str(when)[:4].isdigit():
-            graph.add((node, MC.year, Literal(str(when)[:4], datatype=XSD.gYear)))
+    for triple in time_triples(
+        graph.subject_objects(TIME.hasBeginning), graph.subject_objects(TIME.hasEnd), graph.subject_objects(MC.date)
+    ):
+        graph.add(triple)
+
+
+# --- straight into Oxigraph ---------------------------------------------------
+
+OxGraph = ox.NamedNode | ox.DefaultGraph
+
+
+@dataclass
+class StoreLoad:
+    """What `load_into_store` read: the data files, and the triples the time notation expanded to."""
+
+    files: list[DataFile]
+    time_triples: list[ox.Triple]
+
+    def triples(self) -> Iterator[ox.Triple]:
+        """Every triple loaded, read again from the files (faster than from the store); a
+        triple stated in several files comes more than once."""
+        for data_file in self.files:
+            yield from parse_data_file(data_file.path)
+        yield from self.time_triples
+
+
+def load_into_store(
+    store: ox.Store, files: list[DataFile], graphs_of: Callable[[DataFile], list[OxGraph]]
+) -> StoreLoad:
+    """Parse every file straight into `store`, into each graph `graphs_of` gives for it, and
+    expand the time notation there, as `load` does for the rdflib dataset.
+
+    One bulk load for everything: Oxigraph's bulk loader slows down a lot when called once
+    per file on a growing store. The pairs the time notation is read from are picked up as
+    the triples go by; each blank node has the same label in every graph of its file.
+    """
+    time_pairs: dict[tuple[str, ...], tuple[list[OxGraph], dict[str, list[tuple[Node, Node]]]]] = {}
+    expanded: list[ox.Triple] = []
+
+    def quads() -> Iterator[ox.Quad]:
+        for data_file in files:
+            targets = graphs_of(data_file)
+            _targets, pairs = time_pairs.setdefault(
+                tuple(map(str, targets)), (targets, {str(p): [] for p in TIME_PREDICATES})
+            )
+            for triple in parse_data_file(data_file.path):
+                subject, predicate, obj = triple.subject, triple.predicate, triple.object
+                found = pairs.get(predicate.value)
+                if found is not None:
+                    found.append((to_rdflib(subject), to_rdflib(obj)))
+                for target in targets:
+                    yield ox.Quad(subject, predicate, obj, target)
+        for targets, pairs in time_pairs.values():
+            for triple in time_triples(*(pairs[str(p)] for p in TIME_PREDICATES)):
+                terms = ox.Triple(*(to_oxigraph(term) for term in triple))
+                expanded.append(terms)
+                for target in targets:
+                    yield ox.Quad(terms.subject, terms.predicate, terms.object, target)
+
+    store.bulk_extend(quads())
+    return StoreLoad(list(files), expanded)
+
+
+def parse_data_file(path: Path) -> Iterator[ox.Triple]:
+    try:
+        yield from ox.parse(path=str(path), format=ox.RdfFormat.TURTLE)
+    except SyntaxError as error:
+        raise LoadError(f"{path}: cannot parse Turtle: {error}") from error
+
+
+TIME_PREDICATES = (TIME.hasBeginning, TIME.hasEnd, MC.date)
+
+
+def files_defining_nodes(files: Iterable[DataFile], nodes: set[Node]) -> dict[Node, list[Path]]:
+    """For each of `nodes`, the files that describe it (it is the subject of a triple there);
+    reads the files again, so it is meant for the few nodes of a validation report."""
+    found: dict[Node, list[Path]] = {}
+    for data_file in files:
+        subjects = {
+            to_rdflib(triple.subject) for triple in ox.parse(path=str(data_file.path), format=ox.RdfFormat.TURTLE)
+        }
+        for node in nodes & subjects:
+            found.setdefault(node, []).append(data_file.path)
+    return found

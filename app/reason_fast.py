@@ -53,10 +53,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import owlrl
+import pyoxigraph as ox
 from rdflib import OWL, RDF, RDFS, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from app.reason import OUR_NAMESPACE, external_axioms, is_worth_keeping
+from app.terms import to_oxigraph, to_rdflib
 
 Triple = tuple[int, int, int]
 
@@ -119,6 +121,8 @@ class Terms:
         self.ids: dict = {}
         self.nodes: list[Node] = []
         self.literals: set[int] = set()
+        self.oxigraph_ids: dict = {}
+        self.oxigraph_nodes: dict[int, object] | None = None
 
     @staticmethod
     def key(node: Node) -> object:
@@ -179,6 +183,43 @@ class Terms:
             if schema_predicate or (predicate == RDF.type and is_schema_triple(triple)):
                 schema.add(triple)
         return result
+
+    def oxigraph_triples(self, quads: Iterable, schema: Graph) -> set[Triple]:
+        """`triples` for pyoxigraph quads or triples: each distinct term is converted to rdflib
+        once, and remembered for `oxigraph_term`."""
+        by_term = self.oxigraph_ids = {}
+        nodes = self.nodes
+        reads_schema: dict[int, bool] = {}
+        result = set()
+        for quad in quads:
+            ids_of = []
+            for term in (quad.subject, quad.predicate, quad.object):
+                found = by_term.get(term)
+                if found is None:
+                    found = by_term[term] = self.id(to_rdflib(term))
+                ids_of.append(found)
+            s, p, o = ids_of
+            result.add((s, p, o))
+            schema_predicate = reads_schema.get(p)
+            if schema_predicate is None:
+                predicate = nodes[p]
+                schema_predicate = reads_schema[p] = (
+                    predicate in SCHEMA_PREDICATES or predicate.startswith(OWL_NS) or predicate == RDF.type
+                )
+            if schema_predicate:
+                triple = (nodes[s], nodes[p], nodes[o])
+                if is_schema_triple(triple):
+                    schema.add(triple)
+        return result
+
+    def oxigraph_term(self, term_id: int) -> ox.NamedNode | ox.BlankNode | ox.Literal:
+        if self.oxigraph_nodes is None:
+            self.oxigraph_nodes = {found: term for term, found in self.oxigraph_ids.items()}
+            self.oxigraph_ids = {}
+        term = self.oxigraph_nodes.get(term_id)
+        if term is None:
+            term = self.oxigraph_nodes[term_id] = to_oxigraph(self.nodes[term_id])
+        return term
 
 
 def is_schema_triple(triple: tuple) -> bool:
@@ -363,6 +404,14 @@ class FastReasoner:
         with no_gc():
             self._recompute(asserted)
 
+    @classmethod
+    def from_oxigraph(cls, quads: Iterable) -> FastReasoner:
+        """The closure of the triples of pyoxigraph quads (or triples), read once."""
+        reasoner = cls.__new__(cls)
+        with no_gc():
+            reasoner._recompute(quads, from_oxigraph=True)
+        return reasoner
+
     # -- storage
     def _contains(self, s: int, p: int, o: int) -> bool:
         return o in self.spo.get(s, NO_PREDICATES).get(p, EMPTY)
@@ -405,10 +454,10 @@ class FastReasoner:
         return [s for s in self._subjects(p, o) if (s, p, o) in asserted]
 
     # -- full computation
-    def _recompute(self, asserted: Graph) -> None:
+    def _recompute(self, asserted: Iterable, from_oxigraph: bool = False) -> None:
         self.terms = terms = Terms()
         tbox = Graph()
-        asserted_ids = terms.triples(asserted, tbox)
+        asserted_ids = terms.oxigraph_triples(asserted, tbox) if from_oxigraph else terms.triples(asserted, tbox)
         tbox += external_axioms()
         closed = close_tbox(tbox)
         self.rules = compile_rules(tbox, closed, terms)
@@ -564,6 +613,17 @@ class FastReasoner:
     # -- results
     def inferred_triples(self) -> Iterator[tuple[Node, Node, Node]]:
         """What the reasoner adds to the asserted graph, filtered as app.reason does."""
+        nodes = self.terms.nodes
+        for s, p, o in self.inferred_ids():
+            yield nodes[s], nodes[p], nodes[o]
+
+    def inferred_oxigraph_triples(self) -> Iterator[ox.Triple]:
+        """`inferred_triples` as pyoxigraph triples."""
+        term = self.terms.oxigraph_term
+        for s, p, o in self.inferred_ids():
+            yield ox.Triple(term(s), term(p), term(o))
+
+    def inferred_ids(self) -> Iterator[Triple]:
         nodes, asserted = self.terms.nodes, self.asserted
         for s, predicates in self.spo.items():
             subject = nodes[s]
@@ -572,10 +632,8 @@ class FastReasoner:
             for p, objects in predicates.items():
                 predicate = nodes[p]
                 for o in objects:
-                    if (s, p, o) not in asserted:
-                        triple = (subject, predicate, nodes[o])
-                        if is_worth_keeping(triple):
-                            yield triple
+                    if (s, p, o) not in asserted and is_worth_keeping((subject, predicate, nodes[o])):
+                        yield s, p, o
 
     def inferred(self) -> Graph:
         graph = Graph()

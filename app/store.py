@@ -14,7 +14,7 @@ GraphDB's merged default graph.
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Protocol
@@ -156,12 +156,23 @@ def write_store(path: Path, graphs: BuildGraphs) -> None:
     A crash at any point leaves either the old or the new complete store
     (see `recover_store`), never a half-written one.
     """
+    replace_store(path, lambda store: OxigraphStore(store, None).write_build(graphs))
+
+
+def replace_store(path: Path, fill: Callable[[ox.Store], None]) -> None:
+    """Let `fill` write a new, empty store beside `path`, then swap it in; if `fill` raises,
+    `path` stays as it was. `fill` must not keep the store: it is closed before it moves."""
     staging = path.with_name(path.name + ".new")
     shutil.rmtree(staging, ignore_errors=True)
     staging.parent.mkdir(parents=True, exist_ok=True)
-    store = OxigraphStore.open(staging)
-    store.write_build(graphs)
-    del store
+    try:
+        store = ox.Store(str(staging))
+        fill(store)
+        store.flush()
+        del store
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
     (staging / COMPLETE_MARKER).write_text("ok\n")
     previous = path.with_name(path.name + ".old")
     shutil.rmtree(previous, ignore_errors=True)

@@ -51,6 +51,7 @@ from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
 from app.namespaces import SH
+from app.terms import to_rdflib
 from app.validate import ValidationReport, Violation
 
 # Parameters that are not constraints: read where they matter, otherwise ignored.
@@ -422,20 +423,6 @@ def load_store(data: Graph) -> ox.Store:
         ntriples = data.serialize(format="nt", encoding="utf-8")
         store.bulk_extend(ox.parse(ntriples, format=ox.RdfFormat.N_TRIPLES))
     return store
-
-
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | None:
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if term.language:
-        return Literal(term.value, lang=term.language)
-    if term.datatype.value == str(XSD.string):
-        return Literal(term.value)
-    return Literal(term.value, datatype=URIRef(term.datatype.value))
 
 
 def run_checks(store: ox.Store, checks: Iterable[Check]) -> list[tuple[Check, Node, Node | None]]:

@@ -9,9 +9,12 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph
+from rdflib.compare import isomorphic
 
-from app.build import BuildFailed, build, build_graphs
+from app.build import BuildFailed, build, build_graphs, build_through_rdflib
+from app.load import LoadError
 from app.namespaces import ID, MC
+from app.store import OxigraphStore
 from tests.conftest import PROJECT_ROOT, Built
 from tests.test_load import copy_project
 
@@ -78,3 +81,49 @@ def test_cli_validate_fails_on_broken_data(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "action/mieux/angola" in result.stdout
     assert "partnerCountry" in result.stdout
+
+
+# --- the fast engine builds in the store ------------------------------------------------------
+
+
+def graphs_of(store_path: Path) -> dict[str, Graph]:
+    store = OxigraphStore.open(store_path, read_only=True)
+    return {name: store.read_graph(name or None) for name in ["", *store.graph_names()]}
+
+
+def test_the_in_store_build_gives_the_graphs_of_the_rdflib_build(built: Built, tmp_path: Path) -> None:
+    assert built.result.engine == "fast"  # the session's build went through build_in_store
+    build_through_rdflib(
+        PROJECT_ROOT / "ontology", PROJECT_ROOT / "data", tmp_path / "store", tmp_path / "dumps", print, "fast", None
+    )
+    ours, theirs = graphs_of(built.store_path), graphs_of(tmp_path / "store")
+    assert sorted(ours) == sorted(theirs) and len(ours) >= 10
+    for name, graph in theirs.items():
+        assert len(ours[name]) == len(graph), name
+        assert isomorphic(ours[name], graph), name
+
+
+def test_a_violation_stops_the_in_store_build_and_keeps_the_previous_store(tmp_path: Path) -> None:
+    ontology, data = copy_project(tmp_path)
+    store_path = tmp_path / "store"
+    first = build(ontology, data, store_path, tmp_path / "dumps", engine="fast")
+    part = data / "sources" / "004-part-a.ttl"
+    part.write_text(
+        part.read_text() + "\n<action/mieux/angola> <https://w3id.org/migcoop/ontology#partnerCountry> 7 .\n"
+    )
+    with pytest.raises(BuildFailed) as failure:
+        build(ontology, data, store_path, tmp_path / "dumps", engine="fast")
+    message = str(failure.value)
+    assert "action/mieux/angola" in message and "004-part-a.ttl" in message and "partnerCountry" in message
+    assert OxigraphStore.open(store_path, read_only=True).count() == first.asserted_triples + first.inferred_triples
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["build.json", "data", "dumps", "ontology", "store"]
+
+
+def test_a_file_that_does_not_parse_stops_the_in_store_build_naming_it(tmp_path: Path) -> None:
+    ontology, data = copy_project(tmp_path)
+    broken = data / "sources" / "002.ttl"
+    broken.write_text(broken.read_text() + "\n<oops> <is> \n")
+    with pytest.raises(LoadError) as error:
+        build(ontology, data, tmp_path / "store", tmp_path / "dumps", engine="fast")
+    assert "002.ttl" in str(error.value) and "line" in str(error.value)
+    assert not (tmp_path / "store").exists() and not (tmp_path / "store.new").exists()

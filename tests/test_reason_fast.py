@@ -15,6 +15,7 @@ import filecmp
 from pathlib import Path
 from unittest import mock
 
+import pyoxigraph as ox
 import pytest
 from rdflib import RDF, RDFS, Graph, Literal, URIRef
 
@@ -30,6 +31,7 @@ from app.reason import reason as reference_reason
 from app.reason_fast import FastReasoner, UnsupportedAxiom, reason_incremental
 from app.reason_fast import reason as fast_reason
 from app.store import BuildGraphs
+from app.terms import to_rdflib
 from app.validate import load_shapes
 from app.validate import validate as reference_validate
 from tests.conftest import Built
@@ -309,3 +311,15 @@ def test_fast_engine_falls_back_to_the_reference_on_what_it_cannot_compile() -> 
     assert not validate(data, shapes).conforms  # pyshacl: sh:hasValue is not compiled
     assert reason(data) is not None  # owlrl: functional properties are not compiled
     assert len(messages) == 2 and "pyshacl" in messages[0] and "owlrl" in messages[1]
+
+
+def test_reading_oxigraph_terms_gives_the_same_inferred_triples(asserted: Graph, reasoner: FastReasoner) -> None:
+    store = ox.Store()
+    store.bulk_extend(ox.parse(asserted.serialize(format="nt", encoding="utf-8"), format=ox.RdfFormat.N_TRIPLES))
+    from_store = FastReasoner.from_oxigraph(store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+    expected = set(reasoner.inferred_triples())
+    assert len(expected) > 5000
+    assert set(from_store.inferred_triples()) == expected
+    assert {
+        tuple(map(to_rdflib, (t.subject, t.predicate, t.object))) for t in from_store.inferred_oxigraph_triples()
+    } == expected
