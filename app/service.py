@@ -18,6 +18,7 @@ from typing import TypeVar
 
 from rdflib import Graph, URIRef
 
+from app.build import engine_stages
 from app.core.config import Settings
 from app.dataset_description import DatasetStatistics, collect_statistics
 from app.dumps import write_dumps
@@ -110,6 +111,7 @@ class GraphService:
         # The inferred graph after an update: kept up to date incrementally with the fast engine on the
         # embedded store, whose asserted graphs only updates change; the reasoner is built at the first update.
         self._infer = inference(settings.build_engine, incremental=settings.store_backend == "embedded")
+        self._check = engine_stages(settings.build_engine)[1]  # SHACL validation with the build engine's validator
 
     @property
     def updates_enabled(self) -> bool:
@@ -225,6 +227,7 @@ class GraphService:
             base_iri=self.settings.base_iri + "id/",
             prefixes=PREFIXES,
             infer=self._infer,
+            check=self._check,
         )
         if same_graphs(self._asserted, graphs.asserted):
             return outcome  # no asserted graph changed: the store, its snapshot and the dumps stay as they are
@@ -266,7 +269,13 @@ class GraphService:
             self._shapes = load_shapes(self.settings.ontology_dir / "shapes.ttl")
         current = read_asserted_graphs(store)
         graphs, outcome = run_update(
-            current, text, self._shapes, base_iri=self.settings.base_iri + "id/", prefixes=PREFIXES, infer=self._infer
+            current,
+            text,
+            self._shapes,
+            base_iri=self.settings.base_iri + "id/",
+            prefixes=PREFIXES,
+            infer=self._infer,
+            check=self._check,
         )
         if store.write_update(current, graphs):
             self._generation += 1

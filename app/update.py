@@ -214,13 +214,15 @@ def run_update(
     base_iri: str | None = None,
     prefixes: dict[str, str] | None = None,
     infer: Infer | None = None,
+    check: Callable[[Graph, Graph], ValidationReport] = validate,
 ) -> tuple[BuildGraphs, UpdateOutcome]:
     """Apply, validate and reason. Raises ProtocolError (400/422) and changes nothing on failure;
-    `infer` (default: the reference reasoner) is only called once the update is valid."""
+    `check` validates (default: pyshacl); `infer` (default: the reference reasoner) is only called
+    once the update is valid."""
     new_graphs, inserted, deleted = apply_update(current, update, base_iri, prefixes)
     candidate = BuildGraphs(asserted=new_graphs, inferred=Graph())
     asserted = candidate.asserted_union()
-    report = validate(asserted, shapes)
+    report = check(asserted, shapes)
     if not report.conforms:
         raise UpdateRejected(report)
     inferred = infer(current, new_graphs, asserted) if infer else reason(asserted)
