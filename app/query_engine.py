@@ -10,10 +10,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import multiprocessing
+import os
 import signal
 import time
+from collections import deque
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
@@ -30,6 +32,25 @@ class Worker:
     process: SPAWN.Process  # type: ignore[name-defined]
     conn: Connection
     store_path: Path
+    pending: deque = field(default_factory=deque)  # messages received in a batch and not handled yet
+
+    async def next_message(self, timeout: float) -> tuple:
+        """The next message of the current answer; the worker sends them in lists (query_worker.Batches)."""
+        if not self.pending:
+            received = await receive(self.conn, timeout)
+            if isinstance(received, list):
+                self.pending.extend(received)
+            else:
+                self.pending.append(received)
+        return self.pending.popleft()
+
+    def whole_answer(self) -> list[bytes] | None:
+        """The chunks of an answer that has arrived to its end with its head, or None."""
+        if not self.pending or self.pending[-1][0] != "end":
+            return None
+        chunks = [payload for kind, payload in self.pending if kind == "chunk"]
+        self.pending.clear()
+        return chunks
 
     def kill(self) -> None:
         with contextlib.suppress(Exception):
@@ -75,7 +96,14 @@ async def receive(conn: Connection, timeout: float):
             await asyncio.wait_for(readable, timeout=max(timeout, 0.001))
         finally:
             loop.remove_reader(fd)
+            if not os.get_blocking(fd):  # uvloop's add_reader makes the pipe non-blocking: recv() needs it blocking
+                os.set_blocking(fd, True)
     return conn.recv()
+
+
+async def replay(chunks: list[bytes]) -> AsyncIterator[bytes]:
+    for chunk in chunks:
+        yield chunk
 
 
 class QueryEngine:
@@ -221,7 +249,7 @@ class QueryEngine:
             raise ProtocolError(503, "The server is busy: no query worker became free in time. Retry later.") from None
         try:
             worker.conn.send(job.message())
-            kind, payload = await receive(worker.conn, deadline - time.monotonic())
+            kind, payload = await worker.next_message(deadline - time.monotonic())
         except TimeoutError:
             self._replace(worker)
             note_query_time(time.monotonic() - started)
@@ -234,6 +262,11 @@ class QueryEngine:
             self._release(worker)
             note_query_time(time.monotonic() - started)
             raise ProtocolError(payload["status"], payload["message"])
+        chunks = worker.whole_answer()
+        if chunks is not None:  # the whole answer came in one batch: the worker is free already
+            self._release(worker)
+            note_query_time(time.monotonic() - started)
+            return QueryAnswer(payload["kind"], payload["truncated"], payload["count"], replay(chunks))
         return QueryAnswer(
             payload["kind"], payload["truncated"], payload["count"], self._stream(worker, deadline, started)
         )
@@ -242,7 +275,7 @@ class QueryEngine:
         finished = False
         try:
             while True:
-                kind, payload = await receive(worker.conn, deadline - time.monotonic())
+                kind, payload = await worker.next_message(deadline - time.monotonic())
                 if kind == "chunk":
                     yield payload
                 elif kind == "end":

@@ -2,11 +2,13 @@
 
 Queries run in separate processes so that a deadline can really stop them:
 the engine kills a worker whose query runs past the timeout and starts a
-fresh one. Messages on the pipe, worker to engine:
-    ("ready", None)
+fresh one. Messages of an answer (`answer` sends them; app/store_remote.py collects
+them too):
     ("head", {"kind": "solutions" | "boolean" | "graph", "truncated": bool, "count": int})
     ("chunk", bytes) ... ("end", None)
     ("error", {"status": int, "message": str})
+On the pipe, worker to engine: ("ready", None) once, then for each job lists of these
+messages (`Batches`): a small answer crosses the pipe in one piece.
 """
 
 from __future__ import annotations
@@ -41,6 +43,20 @@ def send_chunked(conn: Connection, data: bytes) -> None:
         conn.send(("chunk", data[start : start + CHUNK_BYTES]))
 
 
+def send_parts(conn: Connection, parts: list[bytes]) -> None:
+    """The serializer's small writes, joined into messages of about CHUNK_BYTES."""
+    batch: list[bytes] = []
+    size = 0
+    for part in parts:
+        batch.append(part)
+        size += len(part)
+        if size >= CHUNK_BYTES:
+            conn.send(("chunk", b"".join(batch)))
+            batch, size = [], 0
+    if batch:
+        conn.send(("chunk", b"".join(batch)))
+
+
 def answer(conn: Connection, store: ox.Store, job: dict) -> None:
     media_type, max_rows = job["media_type"], job["max_rows"]
     result = evaluate(store, job)
@@ -48,13 +64,9 @@ def answer(conn: Connection, store: ox.Store, job: dict) -> None:
         conn.send(("head", {"kind": "boolean", "truncated": False, "count": 1}))
         conn.send(("chunk", serialize_boolean(media_type, bool(result))))
     elif isinstance(result, ox.QuerySolutions):
-        variables = [variable.value for variable in result.variables]
-        rows = [[solution[v] for v in variables] for solution in islice(result, max_rows + 1)]
-        truncated = len(rows) > max_rows
-        rows = rows[:max_rows]
-        conn.send(("head", {"kind": "solutions", "truncated": truncated, "count": len(rows)}))
-        for chunk in serialize_solutions(media_type, variables, rows):
-            conn.send(("chunk", chunk))
+        output = serialize_solutions(result, media_type, max_rows)
+        conn.send(("head", {"kind": "solutions", "truncated": output.truncated, "count": output.count}))
+        send_parts(conn, output.body())
     else:
         triples = list(islice(result, max_rows + 1))
         truncated = len(triples) > max_rows
@@ -62,6 +74,33 @@ def answer(conn: Connection, store: ox.Store, job: dict) -> None:
         conn.send(("head", {"kind": "graph", "truncated": truncated, "count": len(triples)}))
         send_chunked(conn, serialize_triples(media_type, triples, job.get("output_prefixes")))
     conn.send(("end", None))
+
+
+class Batches:
+    """Sends an answer's messages down the pipe in lists of about CHUNK_BYTES, the last one with
+    the final message: one pipe message (one pickle, one wake-up of the engine) for a small answer."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.pending: list[tuple] = []
+        self.size = 0
+
+    def send(self, message: tuple) -> None:
+        self.pending.append(message)
+        kind, payload = message
+        if kind == "chunk":
+            self.size += len(payload)
+        if kind in ("end", "error") or self.size >= CHUNK_BYTES:
+            self.flush()
+
+    def flush(self) -> None:
+        if self.pending:
+            self.conn.send(self.pending)
+            self.pending, self.size = [], 0
+
+    def discard(self) -> None:
+        """Drop what was not sent yet: after a failure the error takes the place of an unsent head."""
+        self.pending, self.size = [], 0
 
 
 REMOTE_ERROR_LIMIT = 200
@@ -112,11 +151,13 @@ def serve(conn: Connection, store: ox.Store) -> None:
             return
         if job is None:
             return
+        batches = Batches(conn)
         try:
-            answer(conn, store, job)
+            answer(batches, store, job)  # type: ignore[arg-type]
         except Exception as error:  # every failure becomes a message, never a dead worker
             status, message = error_message(error, bool(job.get("remote")))
-            conn.send(("error", {"status": status, "message": message}))
+            batches.discard()
+            batches.send(("error", {"status": status, "message": message}))
 
 
 def worker_main(conn: Connection, store_path: str, memory_mb: int = 0) -> None:

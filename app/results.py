@@ -1,150 +1,210 @@
-"""Serializers for query results: SPARQL JSON, XML, CSV and TSV for solutions and
-booleans; graph results go through pyoxigraph's own RDF serializers.
+"""Serializers for query results.
 
-Written here rather than delegated to pyoxigraph so that the row cap can be
-applied before anything is written, and output produced in chunks.
+Solutions (SELECT) are written by pyoxigraph's own serializers (SPARQL JSON, XML,
+CSV and TSV, in Rust) into `CappedOutput`, which watches the rows go by so that the
+row cap can be applied without building a Python object per value: it counts the
+rows in the bytes as they are written (exactly for XML, CSV and TSV; for JSON an
+upper bound, checked exactly only when it passes the cap) and stops the serializer
+once a row beyond the cap has begun. The answer is then cut after the last allowed
+row and closed, so it stays a valid document of exactly `max_rows` rows.
+Booleans (ASK) are written here; graphs (CONSTRUCT, DESCRIBE) go through pyoxigraph's
+RDF serializers with our prefixes.
 """
 
 from __future__ import annotations
 
+import codecs
+import contextlib
 import json
-from collections.abc import Iterable, Iterator
-from xml.sax.saxutils import escape, quoteattr
 
 import pyoxigraph as ox
 
-XSD = "http://www.w3.org/2001/XMLSchema#"
-XSD_STRING = XSD + "string"
-RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
-SHORT_NUMERIC = {XSD + "integer", XSD + "decimal", XSD + "double", XSD + "boolean"}
-CHUNK_ROWS = 500
-
-Row = list  # one value (a pyoxigraph term or None) per variable
-
-
-def json_term(term) -> dict:
-    if isinstance(term, ox.NamedNode):
-        return {"type": "uri", "value": term.value}
-    if isinstance(term, ox.BlankNode):
-        return {"type": "bnode", "value": term.value}
-    if isinstance(term, ox.Literal):
-        value: dict = {"type": "literal", "value": term.value}
-        if term.language:
-            value["xml:lang"] = term.language
-        elif term.datatype.value != XSD_STRING:
-            value["datatype"] = term.datatype.value
-        return value
-    if isinstance(term, ox.Triple):
-        return {
-            "type": "triple",
-            "value": {"subject": json_term(term.subject), "predicate": json_term(term.predicate),
-                      "object": json_term(term.object)},
-        }  # fmt: skip
-    raise TypeError(f"unexpected term {term!r}")
-
-
-def json_solutions(variables: list[str], rows: Iterable[Row]) -> Iterator[bytes]:
-    yield (f'{{"head":{{"vars":{json.dumps(variables)}}},"results":{{"bindings":[').encode()
-    first = True
-    batch: list[str] = []
-    for row in rows:
-        binding = {name: json_term(value) for name, value in zip(variables, row, strict=True) if value is not None}
-        batch.append(("" if first else ",") + json.dumps(binding, ensure_ascii=False))
-        first = False
-        if len(batch) >= CHUNK_ROWS:
-            yield "\n".join(batch).encode()
-            batch = []
-    if batch:
-        yield "\n".join(batch).encode()
-    yield b"]}}\n"
-
-
-def xml_term(term) -> str:
-    if isinstance(term, ox.NamedNode):
-        return f"<uri>{escape(term.value)}</uri>"
-    if isinstance(term, ox.BlankNode):
-        return f"<bnode>{escape(term.value)}</bnode>"
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return f"<literal xml:lang={quoteattr(term.language)}>{escape(term.value)}</literal>"
-        if term.datatype.value != XSD_STRING:
-            return f"<literal datatype={quoteattr(term.datatype.value)}>{escape(term.value)}</literal>"
-        return f"<literal>{escape(term.value)}</literal>"
-    return f"<literal>{escape(str(term))}</literal>"
-
-
+SOLUTION_FORMATS = {
+    "application/sparql-results+json": ox.QueryResultsFormat.JSON,
+    "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+    "text/csv": ox.QueryResultsFormat.CSV,
+    "text/tab-separated-values": ox.QueryResultsFormat.TSV,
+}
 XML_HEAD = '<?xml version="1.0" encoding="utf-8"?>\n<sparql xmlns="http://www.w3.org/2005/sparql-results#">\n'
 
 
-def xml_solutions(variables: list[str], rows: Iterable[Row]) -> Iterator[bytes]:
-    head = "".join(f"<variable name={quoteattr(name)}/>" for name in variables)
-    yield f"{XML_HEAD}<head>{head}</head>\n<results>\n".encode()
-    batch: list[str] = []
-    for row in rows:
-        cells = "".join(
-            f"<binding name={quoteattr(name)}>{xml_term(value)}</binding>"
-            for name, value in zip(variables, row, strict=True)
-            if value is not None
-        )
-        batch.append(f"<result>{cells}</result>")
-        if len(batch) >= CHUNK_ROWS:
-            yield ("\n".join(batch) + "\n").encode()
-            batch = []
-    if batch:
-        yield ("\n".join(batch) + "\n").encode()
-    yield b"</results>\n</sparql>\n"
+class RowCapReached(Exception):
+    """Raised from CappedOutput.write to stop the serializer: a row beyond the cap has begun."""
 
 
-def csv_cell(term) -> str:
-    if term is None:
-        return ""
-    text = term.value if isinstance(term, (ox.NamedNode, ox.Literal)) else str(term)
-    if isinstance(term, ox.BlankNode):
-        text = f"_:{term.value}"
-    if any(char in text for char in ',"\r\n'):
-        return '"' + text.replace('"', '""') + '"'
-    return text
+class CappedOutput:
+    """A binary sink for `QuerySolutions.serialize` that applies the row cap.
+
+    Each format has a mark that every row contributes exactly once and that the
+    serializer never writes elsewhere, so counting marks counts rows:
+    - XML: `<result>` (a `<` in a value is written `&lt;`);
+    - TSV: the line feed (values escape `\\n`); the head line has one too;
+    - CSV: the line feed outside quotes (a quoted value may hold line breaks; quotes
+      inside values are doubled, so the parity of the quotes seen so far says whether
+      the writer is inside a value); the head line has one too;
+    - JSON: `[{` or `,{` (the first and following row objects). A string value may
+      hold these characters, so for JSON the count is an upper bound; when it passes
+      the cap, `JsonRows` decodes the rows exactly.
+    """
+
+    def __init__(self, media_type: str, max_rows: int) -> None:
+        self.media_type = media_type
+        self.max_rows = max_rows
+        self.parts: list[bytes] = []
+        self.size = 0
+        self.rows = 0  # marks seen: rows begun, plus the head line (JSON: an upper bound until `_exact`)
+        self.truncated = False
+        self._tail = b""  # the last bytes written: a mark may straddle two writes
+        self._in_quotes = False  # CSV: inside a quoted value
+        self._head_lines = 1 if media_type in ("text/csv", "text/tab-separated-values") else 0
+        self._exact: JsonRows | None = None
+
+    def write(self, data) -> int:
+        chunk = bytes(data)
+        self.parts.append(chunk)
+        self.size += len(chunk)
+        if self._exact is not None:
+            self._exact.feed(chunk)
+            self._check_exact()
+            return len(chunk)
+        self.rows += self._marks(chunk)
+        self._tail = (self._tail + chunk)[-8:]
+        if self.rows - self._head_lines > self.max_rows:
+            if self.media_type == "application/sparql-results+json":
+                self._exact = JsonRows(self.max_rows)
+                self._exact.feed(b"".join(self.parts))
+                self._check_exact()
+            else:
+                self.truncated = True
+                raise RowCapReached
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
+
+    def _marks(self, chunk: bytes) -> int:
+        media_type = self.media_type
+        if media_type == "application/sparql-results+json":
+            joined = self._tail[-1:] + chunk
+            return joined.count(b"[{") + joined.count(b",{")
+        if media_type == "application/sparql-results+xml":
+            joined = self._tail[-7:] + chunk
+            return joined.count(b"<result>")
+        if media_type == "text/tab-separated-values":
+            return chunk.count(b"\n")
+        # CSV
+        if b'"' not in chunk:
+            return 0 if self._in_quotes else chunk.count(b"\n")
+        pieces = chunk.split(b'"')
+        first_outside = 1 if self._in_quotes else 0
+        count = sum(piece.count(b"\n") for piece in pieces[first_outside::2])
+        if (len(pieces) - 1) % 2:
+            self._in_quotes = not self._in_quotes
+        return count
+
+    def _check_exact(self) -> None:
+        assert self._exact is not None
+        if self._exact.more is True:
+            self.truncated = True
+            raise RowCapReached
+
+    def body(self) -> list[bytes]:
+        """The answer: everything written, or, once the cap was reached, its first `max_rows` rows."""
+        if not self.truncated:
+            return self.parts
+        data = b"".join(self.parts)
+        if self._exact is not None:
+            return [data[: self._exact.cut] + b"]}}"]
+        return [cut_rows(self.media_type, data, self.max_rows)]
+
+    @property
+    def count(self) -> int:
+        """The rows in the answer; for JSON below the cap, an upper bound (string values holding
+        `,{` or `[{` count as rows too). Only the truncation flag matters to the protocol."""
+        if self.truncated:
+            return self.max_rows
+        if self._exact is not None:
+            return self._exact.rows
+        return self.rows - self._head_lines
 
 
-def tsv_cell(term) -> str:
-    if term is None:
-        return ""
-    if isinstance(term, ox.Literal) and term.datatype.value in SHORT_NUMERIC and not term.language:
-        return term.value
-    return str(term).replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+class JsonRows:
+    """Counts the row objects of SPARQL JSON results exactly, as the bytes come, until it
+    knows whether a row follows the `limit`-th: `more` is then True (and `cut` is the
+    byte offset where that row's separating comma is) or False (the results end there)."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.rows = 0
+        self.more: bool | None = None
+        self.cut = 0
+        self._decoder = codecs.getincrementaldecoder("utf-8")()
+        self._json = json.JSONDecoder()
+        self._text = ""  # decoded and not yet consumed
+        self._consumed = 0  # bytes before _text
+        self._in_bindings = False
+
+    def feed(self, chunk: bytes) -> None:
+        if self.more is not None:
+            return
+        self._text += self._decoder.decode(chunk)
+        text = self._text
+        pos = 0
+        if not self._in_bindings:
+            start = text.find('"bindings":[')
+            if start < 0:
+                return
+            pos = start + len('"bindings":[')
+            self._in_bindings = True
+        while True:
+            if pos >= len(text):
+                break
+            if self.rows == self.limit or text[pos] == "]":
+                if text[pos] == "]":
+                    self.more = False
+                else:  # a comma: another row follows
+                    self.more = True
+                    self.cut = self._consumed + len(text[:pos].encode())
+                return
+            if text[pos] == ",":
+                pos += 1
+                continue
+            try:
+                _, end = self._json.raw_decode(text, pos)
+            except json.JSONDecodeError:
+                break  # the row is not complete yet
+            self.rows += 1
+            pos = end
+        self._consumed += len(text[:pos].encode())
+        self._text = text[pos:]
 
 
-def csv_solutions(variables: list[str], rows: Iterable[Row]) -> Iterator[bytes]:
-    yield (",".join(variables) + "\r\n").encode()
-    yield from _batched_lines((",".join(csv_cell(v) for v in row) + "\r\n") for row in rows)
+def cut_rows(media_type: str, data: bytes, max_rows: int) -> bytes:
+    """The first `max_rows` rows of serialized XML, TSV or CSV results that hold more, closed as a document."""
+    if media_type == "application/sparql-results+xml":
+        position = -1
+        for _ in range(max_rows + 1):
+            position = data.index(b"<result>", position + 1)
+        return data[:position] + b"</results></sparql>"
+    position = -1
+    lines = 0
+    in_quotes = False
+    while lines < max_rows + 1:  # the head line and max_rows rows
+        start = position + 1
+        position = data.index(b"\n", start)
+        if media_type == "text/csv" and data.count(b'"', start, position) % 2:
+            in_quotes = not in_quotes
+        if not in_quotes:
+            lines += 1
+    return data[: position + 1]
 
 
-def tsv_solutions(variables: list[str], rows: Iterable[Row]) -> Iterator[bytes]:
-    yield ("\t".join(f"?{name}" for name in variables) + "\n").encode()
-    yield from _batched_lines(("\t".join(tsv_cell(v) for v in row) + "\n") for row in rows)
-
-
-def _batched_lines(lines: Iterable[str]) -> Iterator[bytes]:
-    batch: list[str] = []
-    for line in lines:
-        batch.append(line)
-        if len(batch) >= CHUNK_ROWS:
-            yield "".join(batch).encode()
-            batch = []
-    if batch:
-        yield "".join(batch).encode()
-
-
-SOLUTION_SERIALIZERS = {
-    "application/sparql-results+json": json_solutions,
-    "application/sparql-results+xml": xml_solutions,
-    "text/csv": csv_solutions,
-    "text/tab-separated-values": tsv_solutions,
-}
-
-
-def serialize_solutions(media_type: str, variables: list[str], rows: Iterable[Row]) -> Iterator[bytes]:
-    return SOLUTION_SERIALIZERS[media_type](variables, rows)
+def serialize_solutions(solutions: ox.QuerySolutions, media_type: str, max_rows: int) -> CappedOutput:
+    """Writes the solutions natively, stopping after the first row beyond `max_rows` (see CappedOutput)."""
+    output = CappedOutput(media_type, max_rows)
+    with contextlib.suppress(RowCapReached):
+        solutions.serialize(output, format=SOLUTION_FORMATS[media_type])
+    return output
 
 
 def serialize_boolean(media_type: str, value: bool) -> bytes:
