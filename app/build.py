@@ -7,9 +7,11 @@ in order, reports progress and stops with a readable report on any violation.
 from __future__ import annotations
 
 import json
+import multiprocessing
+import resource
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,7 +21,15 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from app.dumps import Dump, write_dumps, write_store_dumps
-from app.load import DataFile, LoadedData, discover_files, files_defining_nodes, load, load_into_store
+from app.load import (
+    DataFile,
+    LoadedData,
+    asserted_triples,
+    discover_files,
+    files_defining_nodes,
+    load,
+    load_into_store,
+)
 from app.namespaces import GRAPH_INFERRED
 from app.store import GRAPH_ASSERTED, BuildGraphs, GraphStore, replace_store, write_store
 from app.validate import ValidationReport, load_shapes
@@ -85,6 +95,7 @@ class BuildResult:
     timings: dict[str, float] = field(default_factory=dict)
     dumps: list[Dump] = field(default_factory=list)
     engine: str = "reference"
+    peak_memory_mb: dict[str, float] = field(default_factory=dict)  # by process: the build's, its reasoner's
 
 
 def format_violations(report: ValidationReport, files_defining: Callable[[Node], list[Path]], limit: int = 50) -> str:
@@ -221,22 +232,26 @@ def build_in_store(
             fill_in(store, Path(scratch))
 
     def fill_in(store: ox.Store, scratch: Path) -> None:
-        with timer("load"):
-            loaded = load_into_store(store, files, graphs_in_store)
-        result.asserted_triples = count_triples(store, str(GRAPH_ASSERTED))
-        progress(f"  {len(files)} files, {result.asserted_triples} asserted triples (fast engine, in the store)")
-        with timer("validate"):
-            report = validate_store(store, shapes, checks)  # the default graph: the asserted triples so far
-        if not report.conforms:
-            nodes = {violation.focus for violation in report.violations}
-            raise BuildFailed(format_violations(report, files_defining_nodes(files, nodes).get), report)
         inferred = scratch / "inferred.nt"
-        with timer("reason"):
-            result.inferred_triples = write_inferred(loaded.triples(), inferred)
-        progress(f"  {result.inferred_triples} inferred triples")
+        with Reasoning(files, inferred) as reasoning:  # from the files, beside loading and validating
+            with timer("load"):
+                load_into_store(store, files, graphs_in_store)
+            result.asserted_triples = count_triples(store, str(GRAPH_ASSERTED))
+            progress(f"  {len(files)} files, {result.asserted_triples} asserted triples (fast engine, in the store)")
+            with timer("validate"):
+                report = validate_store(store, shapes, checks)  # the default graph: the asserted triples so far
+            if not report.conforms:
+                nodes = {violation.focus for violation in report.violations}
+                raise BuildFailed(format_violations(report, files_defining_nodes(files, nodes).get), report)
+            with timer("reason_wait"):
+                result.inferred_triples, result.timings["reason"], reasoner_peak = reasoning.result()
+                if reasoning.pool is not None:
+                    result.peak_memory_mb["reasoner"] = reasoner_peak
+        progress(f"  {result.inferred_triples} inferred triples, in {result.timings['reason']:.2f} s of reasoning")
         with timer("store"):
             for graph in (OX_INFERRED, OX_DEFAULT):
                 store.bulk_load(path=str(inferred), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+            store.optimize()  # compacts what the bulk loads wrote: queries on a fresh bulk load are slower
         result.graph_triples = source_graph_counts(store)
         with timer("dumps"):
             result.dumps = write_store_dumps(store, dumps_path)
@@ -244,7 +259,12 @@ def build_in_store(
 
     store_path.parent.mkdir(parents=True, exist_ok=True)
     replace_store(store_path, fill)
+    result.peak_memory_mb["build"] = peak_rss_mb()
     return result
+
+
+def peak_rss_mb() -> float:
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)  # Linux gives kilobytes
 
 
 OX_DEFAULT = ox.DefaultGraph()
@@ -284,12 +304,43 @@ def source_graph_counts(store: ox.Store) -> dict[str, int]:
     return {name: count_triples(store, name) for name in names}
 
 
-def write_inferred(asserted: Iterable[ox.Triple | ox.Quad], path: Path) -> int:
-    """Reason over `asserted` with the fast engine; write what it infers to `path` as
-    N-Triples and return how many triples that is."""
+PARALLEL_REASONING_BYTES = 8 * 1024 * 1024  # data below this reasons in-process: a process costs ~1 s to start
+
+
+class Reasoning:
+    """The fast reasoner over the data files, writing its inferred triples to `path`; for
+    data of some size, in a process of its own, so that it runs while the main process
+    loads and validates (the stages read the same files and do not depend on each other).
+    Leaving the block stops the process, finished or not."""
+
+    def __init__(self, files: list[DataFile], path: Path) -> None:
+        self.files, self.path = files, path
+        self.pool = None
+        if sum(data_file.path.stat().st_size for data_file in files) > PARALLEL_REASONING_BYTES:
+            self.pool = multiprocessing.get_context("spawn").Pool(1)
+            self.pending = self.pool.apply_async(write_inferred, (files, path))
+
+    def __enter__(self) -> Reasoning:
+        return self
+
+    def __exit__(self, *_exc: object) -> None:
+        if self.pool is not None:
+            self.pool.terminate()
+            self.pool.join()
+
+    def result(self) -> tuple[int, float, float]:
+        """(inferred triples, seconds the reasoning took, peak memory of its process in MB)."""
+        return self.pending.get() if self.pool is not None else write_inferred(self.files, self.path)
+
+
+def write_inferred(files: list[DataFile], path: Path) -> tuple[int, float, float]:
+    """Reason over the asserted triples of `files` with the fast engine; write what it infers
+    to `path` as N-Triples; return how many triples that is, the seconds it took and the
+    process's peak memory."""
     from app.reason_fast import FastReasoner
 
-    reasoner = FastReasoner.from_oxigraph(asserted)
+    started = time.perf_counter()
+    reasoner = FastReasoner.from_oxigraph(asserted_triples(files))
     count = 0
 
     def counted(triples: Iterator[ox.Triple]) -> Iterator[ox.Triple]:
@@ -299,7 +350,7 @@ def write_inferred(asserted: Iterable[ox.Triple | ox.Quad], path: Path) -> int:
             yield triple
 
     ox.serialize(counted(reasoner.inferred_oxigraph_triples()), str(path), ox.RdfFormat.N_TRIPLES)
-    return count
+    return count, round(time.perf_counter() - started, 3), peak_rss_mb()
 
 
 def write_validation_report(report: ValidationReport, path: Path) -> None:
@@ -313,5 +364,6 @@ def result_summary(result: BuildResult) -> dict:
         "inferred_triples": result.inferred_triples,
         "graphs": result.graph_triples,
         "timings_seconds": result.timings,
+        "peak_memory_mb": result.peak_memory_mb,
         "dumps": {dump.path.name: dump.triples for dump in result.dumps},
     }

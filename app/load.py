@@ -166,56 +166,58 @@ def expand_time(graph: Graph) -> None:
 OxGraph = ox.NamedNode | ox.DefaultGraph
 
 
-@dataclass
-class StoreLoad:
-    """What `load_into_store` read: the data files, and the triples the time notation expanded to."""
+class TimeNotation:
+    """Picks up the pairs the time notation is read from as pyoxigraph triples go by, and
+    expands them as `expand_time` does."""
 
-    files: list[DataFile]
-    time_triples: list[ox.Triple]
+    def __init__(self) -> None:
+        self.pairs: dict[str, list[tuple[Node, Node]]] = {str(p): [] for p in TIME_PREDICATES}
 
-    def triples(self) -> Iterator[ox.Triple]:
-        """Every triple loaded, read again from the files (faster than from the store); a
-        triple stated in several files comes more than once."""
-        for data_file in self.files:
-            yield from parse_data_file(data_file.path)
-        yield from self.time_triples
+    def see(self, triple: ox.Triple) -> None:
+        found = self.pairs.get(triple.predicate.value)
+        if found is not None:
+            found.append((to_rdflib(triple.subject), to_rdflib(triple.object)))
+
+    def triples(self) -> list[ox.Triple]:
+        expanded = time_triples(*(self.pairs[str(p)] for p in TIME_PREDICATES))
+        return [ox.Triple(*(to_oxigraph(term) for term in triple)) for triple in expanded]
 
 
-def load_into_store(
-    store: ox.Store, files: list[DataFile], graphs_of: Callable[[DataFile], list[OxGraph]]
-) -> StoreLoad:
+def load_into_store(store: ox.Store, files: list[DataFile], graphs_of: Callable[[DataFile], list[OxGraph]]) -> None:
     """Parse every file straight into `store`, into each graph `graphs_of` gives for it, and
     expand the time notation there, as `load` does for the rdflib dataset.
 
     One bulk load for everything: Oxigraph's bulk loader slows down a lot when called once
-    per file on a growing store. The pairs the time notation is read from are picked up as
-    the triples go by; each blank node has the same label in every graph of its file.
+    per file on a growing store. Each blank node has the same label in every graph of its file.
     """
-    time_pairs: dict[tuple[str, ...], tuple[list[OxGraph], dict[str, list[tuple[Node, Node]]]]] = {}
-    expanded: list[ox.Triple] = []
+    notations: dict[tuple[str, ...], tuple[list[OxGraph], TimeNotation]] = {}
 
     def quads() -> Iterator[ox.Quad]:
         for data_file in files:
             targets = graphs_of(data_file)
-            _targets, pairs = time_pairs.setdefault(
-                tuple(map(str, targets)), (targets, {str(p): [] for p in TIME_PREDICATES})
-            )
+            _targets, notation = notations.setdefault(tuple(map(str, targets)), (targets, TimeNotation()))
             for triple in parse_data_file(data_file.path):
+                notation.see(triple)
                 subject, predicate, obj = triple.subject, triple.predicate, triple.object
-                found = pairs.get(predicate.value)
-                if found is not None:
-                    found.append((to_rdflib(subject), to_rdflib(obj)))
                 for target in targets:
                     yield ox.Quad(subject, predicate, obj, target)
-        for targets, pairs in time_pairs.values():
-            for triple in time_triples(*(pairs[str(p)] for p in TIME_PREDICATES)):
-                terms = ox.Triple(*(to_oxigraph(term) for term in triple))
-                expanded.append(terms)
+        for targets, notation in notations.values():
+            for triple in notation.triples():
                 for target in targets:
-                    yield ox.Quad(terms.subject, terms.predicate, terms.object, target)
+                    yield ox.Quad(triple.subject, triple.predicate, triple.object, target)
 
     store.bulk_extend(quads())
-    return StoreLoad(list(files), expanded)
+
+
+def asserted_triples(files: list[DataFile]) -> Iterator[ox.Triple]:
+    """What `load_into_store` puts in a graph that every file goes to (the asserted graph), read
+    from the files; a triple stated in several files comes more than once."""
+    notation = TimeNotation()
+    for data_file in files:
+        for triple in parse_data_file(data_file.path):
+            notation.see(triple)
+            yield triple
+    yield from notation.triples()
 
 
 def parse_data_file(path: Path) -> Iterator[ox.Triple]:

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from fastapi import Request
 
-from app.core.config import Settings
 from app.service import GraphService
 
 
-def get_service(request: Request) -> GraphService:
+async def get_service(request: Request) -> GraphService:
+    """The dependency (async: FastAPI would run a plain function in its thread pool, on every request)."""
+    return service_of(request)
+
+
+def service_of(request: Request) -> GraphService:
     return request.app.state.service
-
-
-def get_settings_from_app(request: Request) -> Settings:
-    return request.app.state.service.settings

@@ -34,7 +34,7 @@ from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from app.api.deps import get_service
+from app.api.deps import get_service, service_of
 from app.core.config import get_settings
 from app.saved_queries import (
     Parameter,
@@ -631,7 +631,7 @@ Endpoint = Callable[[Request], Awaitable[Response]]
 
 def waiting_for_enumerations(serve: Endpoint) -> Endpoint:
     async def openapi(request: Request) -> Response:
-        service, state = get_service(request), state_of(request.app)
+        service, state = service_of(request), state_of(request.app)
         with contextlib.suppress(ProtocolError):  # then served with the values read so far
             await state.wait(service, state.read_all(service))
         return await serve(request)
