@@ -250,7 +250,9 @@ def build_codelists() -> Graph:
         graph.add((iri, SKOS.altLabel, Literal(row["hub_short_label"], lang=EN)))
 
     gamm = codelist(
-        "gamm", "Global Approach to Migration and Mobility (GAMM) priorities", "The priorities of the EU Global Approach to Migration and Mobility, COM(2011) 743."
+        "gamm",
+        "Global Approach to Migration and Mobility (GAMM) priorities",
+        "The priorities of the EU Global Approach to Migration and Mobility, COM(2011) 743.",
     )
     for row in read_csv(REF_SRC / "gamm_pillars.csv"):
         add_concept(graph, ID[f"code/gamm/{row['number']}"], gamm, row["pillar"], None, row["number"])
