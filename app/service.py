@@ -25,7 +25,7 @@ from app.dumps import write_dumps
 from app.namespaces import PREFIXES, SERIALIZATION_PREFIXES
 from app.query_engine import QueryAnswer, QueryEngine, QueryJob
 from app.sparql_protocol import declares_dataset
-from app.store import GRAPH_ASSERTED, OxigraphStore, recover_store, write_store
+from app.store import GRAPH_ASSERTED, BuildGraphs, OxigraphStore, recover_store, write_store
 from app.store_remote import RemoteQueryEngine, RemoteStore
 from app.update import UpdateOutcome, inference, read_asserted_graphs, run_update, same_graphs, snapshot
 from app.validate import load_shapes
@@ -218,17 +218,7 @@ class GraphService:
         assert self.store is not None
         if self._asserted is None:
             self._asserted = read_asserted_graphs(self.store)
-        if self._shapes is None:
-            self._shapes = load_shapes(self.settings.ontology_dir / "shapes.ttl")
-        graphs, outcome = run_update(
-            self._asserted,
-            text,
-            self._shapes,
-            base_iri=self.settings.base_iri + "id/",
-            prefixes=PREFIXES,
-            infer=self._infer,
-            check=self._check,
-        )
+        graphs, outcome = self._gate(self._asserted, text)
         if same_graphs(self._asserted, graphs.asserted):
             return outcome  # no asserted graph changed: the store, its snapshot and the dumps stay as they are
         path = self.settings.store_path
@@ -253,6 +243,20 @@ class GraphService:
             write_dumps(graphs, self.settings.dumps_path)
         return outcome
 
+    def _gate(self, current: dict[URIRef, Graph], text: str) -> tuple[BuildGraphs, UpdateOutcome]:
+        """Apply, validate and reason (app.update.run_update) with this service's shapes and engines."""
+        if self._shapes is None:
+            self._shapes = load_shapes(self.settings.ontology_dir / "shapes.ttl")
+        return run_update(
+            current,
+            text,
+            self._shapes,
+            base_iri=self.settings.base_iri + "id/",
+            prefixes=PREFIXES,
+            infer=self._infer,
+            check=self._check,
+        )
+
     async def _switch(self, new_snapshot: Path) -> None:
         assert self.engine is not None
         await self.engine.switch_store(new_snapshot)
@@ -265,18 +269,8 @@ class GraphService:
         """The same gate on the remote store: read the asserted graphs (fresh: another replica or
         tool may have written), apply, validate and reason here, then write the changed graphs
         back in one SPARQL Update request, which the server applies as one transaction."""
-        if self._shapes is None:
-            self._shapes = load_shapes(self.settings.ontology_dir / "shapes.ttl")
         current = read_asserted_graphs(store)
-        graphs, outcome = run_update(
-            current,
-            text,
-            self._shapes,
-            base_iri=self.settings.base_iri + "id/",
-            prefixes=PREFIXES,
-            infer=self._infer,
-            check=self._check,
-        )
+        graphs, outcome = self._gate(current, text)
         if store.write_update(current, graphs):
             self._generation += 1
             self.updates_applied += 1

@@ -21,17 +21,14 @@ import pycountry
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 
+from app.namespaces import ID, MC, ORG, PROV, SCHEMA
+
 ROOT = Path(__file__).resolve().parent.parent
 REF_SRC = ROOT / "data" / "reference-src"
 CUR_SRC = ROOT / "data" / "curated-src"
 OUT = ROOT / "data" / "reference"
 
-MC = Namespace("https://w3id.org/migcoop/ontology#")
-ID = Namespace("https://w3id.org/migcoop/id/")
-ORG = Namespace("http://www.w3.org/ns/org#")
-PROV = Namespace("http://www.w3.org/ns/prov#")
 CV = Namespace("http://data.europa.eu/m8g/")
-SCHEMA = Namespace("http://schema.org/")
 WD = Namespace("http://www.wikidata.org/entity/")
 EU_CORP = Namespace("http://publications.europa.eu/resource/authority/corporate-body/")
 GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")

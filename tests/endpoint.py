@@ -161,3 +161,21 @@ def writable_remote_server(root: Path, **settings: str) -> Iterator[RunningServe
     """A writable server with the remote backend (see remote_backend) for the duration of a `with` block."""
     with remote_backend(root, write_token=TOKEN, **settings) as (running, _store_server):
         yield running
+
+
+NEW_ACTION = "https://w3id.org/migcoop/id/action/mieux/senegal-test"
+
+
+def insert_action(label: str) -> str:
+    """An update inserting NEW_ACTION with the fields the shapes require (default prefixes and base IRI)."""
+    return f"""
+INSERT DATA {{
+  <action/mieux/senegal-test> a mc:TechnicalAssistanceAction ;
+      rdfs:label "{label}"@en ;
+      mc:partOfProgramme <programme/mieux> ;
+      mc:partnerCountry <country/SEN> ;
+      mc:thematicArea <theme/labour-migration> ;
+      mc:activityStatus <code/iati/ActivityStatus/2> ;
+      prov:wasDerivedFrom <source/004> .
+}}
+"""

@@ -37,10 +37,12 @@ from tests.endpoint import (
     GRAPH_INFERRED,
     GRAPH_UPDATES,
     JSON,
+    NEW_ACTION,
     SPARQL_UPDATE,
     TOKEN,
     assert_plain_error,
     bindings,
+    insert_action,
     remote_backend,
     store_state,
 )
@@ -53,19 +55,8 @@ SOLUTION_TYPES = [
     "text/csv",
     "text/tab-separated-values",
 ]
-NEW_ACTION = "https://w3id.org/migcoop/id/action/mieux/senegal-test"
 WESTERN_AFRICA = "https://w3id.org/migcoop/id/m49/011"
-INSERT_ACTION = """
-INSERT DATA {
-  <action/mieux/senegal-test> a mc:TechnicalAssistanceAction ;
-      rdfs:label "Senegal: test action inserted through the remote backend"@en ;
-      mc:partOfProgramme <programme/mieux> ;
-      mc:partnerCountry <country/SEN> ;
-      mc:thematicArea <theme/labour-migration> ;
-      mc:activityStatus <code/iati/ActivityStatus/2> ;
-      prov:wasDerivedFrom <source/004> .
-}
-"""
+INSERT_ACTION = insert_action("Senegal: test action inserted through the remote backend")
 # The shapes allow an initiative one period only.
 SECOND_PERIOD = """
 INSERT DATA {

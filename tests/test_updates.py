@@ -37,6 +37,7 @@ from tests.endpoint import (
     GRAPH_REFERENCE,
     GRAPH_UPDATES,
     ID,
+    NEW_ACTION,
     PLAIN,
     RDFS_LABEL,
     SPARQL_UPDATE,
@@ -47,27 +48,17 @@ from tests.endpoint import (
     assert_plain_error,
     bindings,
     graph_counts,
+    insert_action,
     store_state,
     writable_remote_server,
     writable_server,
 )
 
 ALLOWED_REMOTE = "http://127.0.0.1:9/allowed/"
-NEW_ACTION = "https://w3id.org/migcoop/id/action/mieux/senegal-test"
 SENEGAL = "https://w3id.org/migcoop/id/country/SEN"
 
 # A new action with the fields the shapes require; written with the default prefixes and base IRI.
-INSERT_ACTION = """
-INSERT DATA {
-  <action/mieux/senegal-test> a mc:TechnicalAssistanceAction ;
-      rdfs:label "Senegal: test action inserted by the update tests"@en ;
-      mc:partOfProgramme <programme/mieux> ;
-      mc:partnerCountry <country/SEN> ;
-      mc:thematicArea <theme/labour-migration> ;
-      mc:activityStatus <code/iati/ActivityStatus/2> ;
-      prov:wasDerivedFrom <source/004> .
-}
-"""
+INSERT_ACTION = insert_action("Senegal: test action inserted by the update tests")
 INSERTED_TRIPLES = 7
 # What the token tests try to write; it must never appear.
 PROBE = 'INSERT DATA { <action/mieux/zambia> rdfs:comment "written without a valid token"@en }'
