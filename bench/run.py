@@ -1096,7 +1096,7 @@ def render(results: dict) -> str:
                 s = b["stages"]
                 lines.append(
                     f"| {entry['size']} | {entry['actions']:,} | {engine} | {fmt(b['asserted_triples'], 0)} | {fmt(b['inferred_triples'], 0)} "
-                    f"| {fmt(s.get('load'))} | {fmt(s.get('validate'))} | {fmt(s.get('reason'))} | {fmt(s.get('store'))} "
+                    f"| {fmt(s.get('load'))} | {fmt(s.get('validate'))} | {fmt(s.get('reasoner', s.get('reason')))} | {fmt(s.get('store'))} "
                     f"| {fmt(b['total'])} ({fmt(sum((b.get('cpu_seconds') or {}).values()) or None)} CPU) | {fmt(b['peak_rss_mb'] / 1024, 2)} GB |"
                 )
             else:
