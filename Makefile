@@ -50,7 +50,7 @@ reference: setup
 BENCH_SIZES ?= real,5000,50000
 
 bench: setup
-	@echo "bench: sizes $(BENCH_SIZES); this takes long (the reference build alone takes ~25 min at 5000 actions on 2 cores; 50000 adds ~1.5 h)"
+	@echo "bench: sizes $(BENCH_SIZES); this takes long (the reference build alone takes ~25 min at 5000 actions on 2 cores; 50000 adds ~45 min)"
 	$(BIN)/python -m bench.run --sizes $(BENCH_SIZES) --out bench/results
 
 bench-quick: setup
