@@ -213,11 +213,11 @@ def build_in_store(
     """The pipeline without rdflib graphs of the data, for graphs of millions of triples.
 
     The files are parsed straight into the new store, each into its own graph, the asserted
-    graph and the default graph; the compiled SHACL checks run on the default graph (then the
-    asserted triples only), the fast reasoner reads it, and its triples are bulk-loaded into
-    the inferred and default graphs; the dumps are written from the store. The same graphs
-    and dumps as `build_graphs` with the fast engine (tests/test_build.py compares the dumps
-    byte for byte).
+    graph and the default graph, and the compiled SHACL checks run on the default graph (the
+    asserted triples at that point). Meanwhile the fast reasoner reads the same files (in a
+    process of its own, see `Reasoning`); its triples are bulk-loaded into the inferred and
+    default graphs once the data is valid, and the dumps are written from the store. The same
+    graphs and dumps as `build_graphs` with the fast engine (tests/test_build.py compares them).
     """
     from app.validate_fast import compile_shapes
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import subprocess
 import sys
@@ -11,6 +12,7 @@ import pytest
 from rdflib import Graph
 from rdflib.compare import isomorphic
 
+import app.build
 from app.build import BuildFailed, build, build_graphs, build_through_rdflib
 from app.load import LoadError
 from app.namespaces import ID, MC
@@ -127,3 +129,25 @@ def test_a_file_that_does_not_parse_stops_the_in_store_build_naming_it(tmp_path:
         build(ontology, data, tmp_path / "store", tmp_path / "dumps", engine="fast")
     assert "002.ttl" in str(error.value) and "line" in str(error.value)
     assert not (tmp_path / "store").exists() and not (tmp_path / "store.new").exists()
+
+
+def test_the_reasoner_in_its_own_process_gives_the_same_dumps(
+    built: Built, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(app.build, "PARALLEL_REASONING_BYTES", 0)  # the real data is below the threshold
+    result = build(PROJECT_ROOT / "ontology", PROJECT_ROOT / "data", tmp_path / "store", tmp_path / "dumps")
+    assert "reasoner" in result.peak_memory_mb  # it did run in a process of its own
+    for dump in sorted(built.dumps_path.iterdir()):
+        assert dump.read_bytes() == (tmp_path / "dumps" / dump.name).read_bytes(), dump.name
+
+
+def test_a_failed_build_stops_the_reasoner_process(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(app.build, "PARALLEL_REASONING_BYTES", 0)
+    ontology, data = copy_project(tmp_path)
+    part = data / "sources" / "004-part-a.ttl"
+    part.write_text(
+        part.read_text() + "\n<action/mieux/angola> <https://w3id.org/migcoop/ontology#partnerCountry> 7 .\n"
+    )
+    with pytest.raises(BuildFailed):
+        build(ontology, data, tmp_path / "store", tmp_path / "dumps", engine="fast")
+    assert multiprocessing.active_children() == []
