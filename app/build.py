@@ -31,7 +31,7 @@ from app.load import (
     load_into_store,
 )
 from app.namespaces import GRAPH_INFERRED
-from app.store import GRAPH_ASSERTED, BuildGraphs, GraphStore, replace_store, write_store
+from app.store import GRAPH_ASSERTED, BuildGraphs, GraphStore, OxigraphStore, replace_store, write_store
 from app.validate import ValidationReport, load_shapes
 from app.validate_fast import validate_store
 
@@ -236,7 +236,7 @@ def build_in_store(
         with Reasoning(files, inferred) as reasoning:  # from the files, beside loading and validating
             with timer("load"):
                 load_into_store(store, files, graphs_in_store)
-            result.asserted_triples = count_triples(store, str(GRAPH_ASSERTED))
+            result.asserted_triples = OxigraphStore(store, None).count(str(GRAPH_ASSERTED))
             progress(f"  {len(files)} files, {result.asserted_triples} asserted triples (fast engine, in the store)")
             with timer("validate"):
                 report = validate_store(store, shapes, checks)  # the default graph: the asserted triples so far
@@ -255,7 +255,7 @@ def build_in_store(
             for graph in (OX_INFERRED, OX_DEFAULT):
                 store.bulk_load(path=str(inferred), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
             store.optimize()  # compacts what the bulk loads wrote: queries on a fresh bulk load are slower
-        result.graph_triples = source_graph_counts(store)
+        result.graph_triples = source_graph_counts(OxigraphStore(store, None))
         with timer("dumps"):
             result.dumps = write_store_dumps(store, dumps_path)
             write_validation_report(report, dumps_path / "validation-report.ttl")
@@ -295,16 +295,10 @@ class StageTimer:
         self.progress(f"{stage}: done in {self.timings[stage]:.2f} s")
 
 
-def count_triples(store: ox.Store, graph: str | None = None) -> int:
-    pattern = f"GRAPH <{graph}> {{ ?s ?p ?o }}" if graph else "?s ?p ?o"
-    return int(next(iter(store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}")))["n"].value)
-
-
-def source_graph_counts(store: ox.Store) -> dict[str, int]:
+def source_graph_counts(store: OxigraphStore) -> dict[str, int]:
     """Triples per named graph of asserted data, as `build_graphs` reports them."""
     whole = {str(GRAPH_ASSERTED), str(GRAPH_INFERRED)}
-    names = sorted(node.value for node in store.named_graphs() if node.value not in whole)
-    return {name: count_triples(store, name) for name in names}
+    return {name: store.count(name) for name in store.graph_names() if name not in whole}
 
 
 PARALLEL_REASONING_BYTES = 8 * 1024 * 1024  # data below this reasons in-process: a process costs ~1 s to start

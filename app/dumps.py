@@ -27,14 +27,10 @@ class Dump:
 
 
 def write_graph_dumps(graph: Graph, stem: Path) -> list[Dump]:
-    triples = list(ox.parse(sorted_ntriples(graph), format=ox.RdfFormat.N_TRIPLES))
-    written = []
-    for extension, rdf_format in FORMATS.items():
-        path = stem.with_suffix(f".{extension}")
-        prefixes = SERIALIZATION_PREFIXES if rdf_format is ox.RdfFormat.TURTLE else None
-        ox.serialize(triples, str(path), format=rdf_format, prefixes=prefixes)
-        written.append(Dump(path, len(triples)))
-    return written
+    with tempfile.TemporaryDirectory(dir=stem.parent) as scratch:
+        sorted_nt = Path(scratch) / "sorted.nt"
+        sorted_nt.write_bytes(sorted_ntriples(graph))
+        return write_graph_dumps_from_file(sorted_nt, stem)
 
 
 def write_nquads(graphs: BuildGraphs, path: Path) -> Dump:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
-
 import pyoxigraph as ox
 from rdflib import XSD, BNode, Literal, URIRef
 from rdflib.term import Node
@@ -37,9 +35,3 @@ def to_oxigraph(node: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
             return ox.Literal(str(node), datatype=ox.NamedNode(str(node.datatype)))
         return ox.Literal(str(node))
     raise TypeError(f"not an RDF term: {node!r}")
-
-
-def rdflib_triples(quads: Iterable) -> Iterator[tuple[Node, Node, Node]]:
-    """The triples of pyoxigraph quads (or triples) as rdflib terms."""
-    for quad in quads:
-        yield to_rdflib(quad.subject), to_rdflib(quad.predicate), to_rdflib(quad.object)

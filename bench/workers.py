@@ -76,7 +76,7 @@ def build_reference(ontology_dir: Path, data_dir: Path, store_path: Path, engine
         emit({"progress": message, "at": round(time.perf_counter() - started, 2)})
 
     if engine == "fast":
-        return build_fast(ontology_dir, data_dir, store_path, dumps, progress, cpu, started)
+        return build_fast(ontology_dir, data_dir, store_path, dumps, progress, cpu)
     graphs, result, report = build_graphs(ontology_dir, data_dir, progress, **kwargs)
     stages = dict(result.timings)
     stage_started, cpu_started = time.perf_counter(), time.process_time()
@@ -269,9 +269,7 @@ def command_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_fast(
-    ontology_dir: Path, data_dir: Path, store_path: Path, dumps: Path | None, progress, cpu: dict, started: float
-) -> dict:
+def build_fast(ontology_dir: Path, data_dir: Path, store_path: Path, dumps: Path | None, progress, cpu: dict) -> dict:
     """The product's fast build (`app.build.build`, in the store), dumps included but timed apart."""
     import shutil
 
